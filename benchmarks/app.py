@@ -1,0 +1,62 @@
+"""The benchmark app: one file that runs unchanged on our flask_socketio and on
+Flask-SocketIO 5.x, so both are measured doing exactly the same work.
+
+It uses only the public Flask-SocketIO API. The load generator talks to it:
+
+- ``echo``  (data)          -> ack with ``data``
+- ``echo_emit`` (data)     -> ``emit('echo_emit', data)`` back to the sender
+- ``join``  (room)          -> joins ``room``, ack with ``room``
+- ``bcast`` ({room?, ...})  -> ``socketio.emit('news', message, to=room)``,
+  i.e. to every client when ``room`` is missing or null; ack with the
+  number of the message (``seq``) once the emit has returned
+- ``POST /bcast?room=R``    -> the same broadcast, triggered over plain HTTP
+- ``GET /health``           -> 200 once the server accepts requests
+"""
+
+import os
+
+from flask import Flask, request
+
+from flask_socketio import SocketIO, emit, join_room
+
+ASYNC_MODE = os.environ.get("BENCH_ASYNC_MODE", "threading")
+
+app = Flask(__name__)
+socketio = SocketIO(app, async_mode=ASYNC_MODE, cors_allowed_origins="*")
+
+
+@app.get("/health")
+def health() -> str:
+    return "ok"
+
+
+@app.post("/bcast")
+def http_broadcast() -> dict:
+    room = request.args.get("room")
+    message = {"seq": -1, "room": room, "data": request.get_data(as_text=True)}
+    socketio.emit("news", message, to=room)
+    return {"sent": True}
+
+
+@socketio.on("echo")
+def on_echo(data: object) -> object:
+    return data
+
+
+@socketio.on("join")
+def on_join(room: str) -> str:
+    join_room(room)
+    return room
+
+
+@socketio.on("bcast")
+def on_broadcast(message: dict) -> object:
+    socketio.emit("news", message, to=message.get("room"))
+    return message.get("seq")
+
+
+@socketio.on("echo_emit")
+def on_echo_emit(data: object) -> None:
+    # The other common reply style: an event back to the sender (the context
+    # function `emit`) instead of an ack. Handy for a manual check of that path.
+    emit("echo_emit", data)

@@ -1,0 +1,1 @@
+"""The pieces of the benchmark driver (run.py): stdlib only, Linux only."""

@@ -1,0 +1,137 @@
+"""The two Python environments under test, and the Node load generator's.
+
+ours: the project's venv (no Flask-SocketIO installed) with src/ on
+      PYTHONPATH, so `import flask_socketio` is the package under test.
+ref:  benchmarks/.venv-ref, a separate venv with Flask-SocketIO 5.x from PyPI.
+      It exists only for comparison; the project never imports it. Libraries
+      both sides use (Flask, Werkzeug, eventlet, gevent, ...) are pinned to the
+      versions installed in ours, so the comparison isolates the Socket.IO
+      stack.
+"""
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BENCH_DIR.parent
+LOADGEN_DIR = BENCH_DIR / "loadgen"
+
+REF_REQUIREMENT = "flask-socketio>=5,<6"
+
+Log = Callable[[str], None]
+
+# Import names each async mode needs, and the PyPI names that provide them.
+MODE_MODULES = {
+    "threading": {"simple_websocket": "simple-websocket"},
+    "eventlet": {"eventlet": "eventlet"},
+    "gevent": {"gevent": "gevent", "geventwebsocket": "gevent-websocket"},
+}
+
+# Distributions whose versions the ref venv copies from ours when ours has them.
+SHARED_DISTRIBUTIONS = [
+    "flask",
+    "werkzeug",
+    "simple-websocket",
+    "wsproto",
+    "h11",
+    "eventlet",
+    "gevent",
+    "gevent-websocket",
+    "greenlet",
+]
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str  # "ref" or "ours"
+    python: Path
+    pythonpath: Path | None  # prepended to PYTHONPATH for the server
+    expected_package_dir: Path  # where the imported flask_socketio must live
+
+
+def ours(python: Path) -> Implementation:
+    src = REPO_DIR / "src"
+    return Implementation("ours", python, src, src)
+
+
+def ref(venv: Path) -> Implementation:
+    return Implementation("ref", venv / "bin" / "python", None, venv)
+
+
+def missing_modules(python: Path, modules: list[str]) -> list[str]:
+    code = (
+        "import importlib.util, json, sys\n"
+        "print(json.dumps([m for m in sys.argv[1:]"
+        " if importlib.util.find_spec(m) is None]))"
+    )
+    out = subprocess.run(
+        [str(python), "-c", code, *modules],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def installed_versions(python: Path, distributions: list[str]) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json, sys\n"
+        "found = {}\n"
+        "for name in sys.argv[1:]:\n"
+        "    try:\n"
+        "        found[name] = m.version(name)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        pass\n"
+        "print(json.dumps(found))"
+    )
+    out = subprocess.run(
+        [str(python), "-c", code, *distributions],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) -> None:
+    """Create the ref venv if needed and install what `async_mode` needs."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        log(f"creating {venv} with {base_python}")
+        subprocess.run([str(base_python), "-m", "venv", str(venv)], check=True)
+    modules = {"flask_socketio": REF_REQUIREMENT, **MODE_MODULES[async_mode]}
+    missing = missing_modules(python, list(modules))
+    if not missing:
+        return
+    wanted = sorted({modules[m] for m in missing} | {REF_REQUIREMENT})
+    pins = installed_versions(base_python, SHARED_DISTRIBUTIONS)
+    log(f"installing {' '.join(wanted)} into {venv} (pinned to ours: {pins})")
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("".join(f"{name}=={version}\n" for name, version in pins.items()))
+        constraints = f.name
+    try:
+        pip = [str(python), "-m", "pip", "install", "--quiet", *wanted]
+        if subprocess.run([*pip, "--constraint", constraints]).returncode != 0:
+            log("pinned install failed; installing without the pins")
+            subprocess.run(pip, check=True)
+    finally:
+        os.unlink(constraints)
+
+
+def ref_versions(venv: Path) -> dict[str, str]:
+    return installed_versions(
+        venv / "bin" / "python",
+        ["flask-socketio", "python-socketio", "python-engineio", "flask", "werkzeug"],
+    )
+
+
+def ensure_loadgen(log: Log) -> None:
+    if (LOADGEN_DIR / "node_modules" / "ws").is_dir():
+        return
+    log("installing the load generator's node modules (npm ci)")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=LOADGEN_DIR, check=True)

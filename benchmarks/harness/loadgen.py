@@ -1,0 +1,76 @@
+"""Run one scenario of the Node load generator against a running server.
+
+The load generator stops at each mark of its scenario until we have sampled
+the server (see loadgen/control.js), so each CPU window covers exactly the
+measured work and nothing of the setup around it.
+"""
+
+import json
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass, field
+
+from .envs import LOADGEN_DIR
+from .proc import Sample, sample
+
+
+class LoadgenError(Exception):
+    pass
+
+
+@dataclass
+class Measurement:
+    result: dict
+    marks: dict[str, Sample] = field(default_factory=dict)
+
+
+def run_scenario(
+    scenario: str, port: int, server_pid: int, options: dict[str, float], timeout_s: float
+) -> Measurement:
+    args = ["node", str(LOADGEN_DIR / "loadgen.js"), scenario, "--port", str(port), "--sync"]
+    args += ["--hard-timeout-s", str(timeout_s)]
+    for key, value in options.items():
+        args += ["--" + key.replace("_", "-"), str(value)]
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        # The load generator ends itself at its hard timeout; this is the
+        # backstop for a process that is stuck beyond that.
+        watchdog = threading.Timer(timeout_s + 15, process.kill)
+        watchdog.start()
+        try:
+            return _converse(process, server_pid)
+        except LoadgenError as err:
+            stderr.seek(0)
+            tail = " | ".join(stderr.read().strip().splitlines()[-3:])
+            raise LoadgenError(f"{err} {tail}".strip()) from None
+        finally:
+            watchdog.cancel()
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+def _converse(process: subprocess.Popen, server_pid: int) -> Measurement:
+    assert process.stdin is not None and process.stdout is not None
+    marks: dict[str, Sample] = {}
+    for line in process.stdout:
+        message = json.loads(line)
+        if "mark" in message:
+            try:
+                marks[message["mark"]] = sample(server_pid, process.pid)
+            except FileNotFoundError:
+                raise LoadgenError("the server died during the scenario") from None
+            process.stdin.write("ok\n")
+            process.stdin.flush()
+        elif "result" in message:
+            return Measurement(message["result"], marks)
+        elif "error" in message:
+            raise LoadgenError(message["error"])
+    raise LoadgenError(f"load generator exited with {process.wait()} and no result")

@@ -1,0 +1,112 @@
+"""Turn a scenario's raw measurement into the figures of the report.
+
+CPU figures are the server's user + system time between the "start" and
+"end" marks, divided by the scenario's operations. Memory and thread figures
+are the growth between "start" (no client connected) and "held" (all
+connected), divided by the connections held.
+"""
+
+from dataclasses import dataclass
+
+from .loadgen import Measurement
+
+HIGHER = "↑"  # higher is better
+LOWER = "↓"  # lower is better
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: float | str | None
+    better: str = ""  # HIGHER, LOWER, or "" for figures that are not compared
+
+
+def _window(m: Measurement) -> tuple[float, float, float]:
+    """Wall seconds, server CPU seconds and load generator CPU seconds."""
+    start, end = m.marks["start"], m.marks["end"]
+    return (
+        end.wall - start.wall,
+        end.server_cpu - start.server_cpu,
+        end.loadgen_cpu - start.loadgen_cpu,
+    )
+
+
+def _per(total: float, count: float) -> float | None:
+    return total / count if count else None
+
+
+def _cpu_figures(m: Measurement, op: str) -> list[Figure]:
+    wall, server_cpu, loadgen_cpu = _window(m)
+    return [
+        Figure(f"server CPU ms / {op}", _per(server_cpu * 1000, m.result["ops"]), LOWER),
+        Figure("server CPU busy (cores)", _per(server_cpu, wall)),
+        Figure("loadgen CPU busy (cores)", _per(loadgen_cpu, wall)),
+    ]
+
+
+def _held_figures(m: Measurement, held: int) -> list[Figure]:
+    start, after = m.marks["start"], m.marks["held"]
+    return [
+        Figure("RSS KiB / connection", _per(after.rss_kib - start.rss_kib, held), LOWER),
+        Figure("threads / connection", _per(after.threads - start.threads, held), LOWER),
+    ]
+
+
+def connect(m: Measurement) -> list[Figure]:
+    r = m.result
+    return [
+        Figure("connections/s", r["per_second"], HIGHER),
+        Figure("connect p50 ms", r["latency_ms"]["p50"], LOWER),
+        Figure("connect p99 ms", r["latency_ms"]["p99"], LOWER),
+        *_cpu_figures(m, "connection"),
+        *_held_figures(m, r["held"]),
+        Figure("held / target", f"{r['held']}/{r['target']}"),
+    ]
+
+
+def echo(m: Measurement) -> list[Figure]:
+    r = m.result
+    return [
+        Figure("round trips/s", r["per_second"], HIGHER),
+        Figure("round trip p50 ms", r["latency_ms"]["p50"], LOWER),
+        Figure("round trip p99 ms", r["latency_ms"]["p99"], LOWER),
+        *_cpu_figures(m, "round trip"),
+        Figure("errors", r["errors"] + r["mismatches"]),
+    ]
+
+
+def fan_out(m: Measurement) -> list[Figure]:
+    r = m.result
+    figures = [
+        Figure("deliveries/s", r["per_second"], HIGHER),
+        Figure("fan-out p50 ms", r["fanout_ms"]["p50"], LOWER),
+        Figure("fan-out max ms", r["fanout_ms"]["max"], LOWER),
+        *_cpu_figures(m, "delivery"),
+        Figure("delivered / expected", f"{r['ops']}/{r['expected_deliveries']}"),
+    ]
+    if r["wrong_room"]:
+        figures.append(Figure("deliveries outside the room", r["wrong_room"]))
+    return figures
+
+
+def max_connections(m: Measurement) -> list[Figure]:
+    r = m.result
+    bcast = r["broadcast"]
+    return [
+        Figure("connections held", r["held"], HIGHER),
+        Figure("stopped by", r["stopped_by"]),
+        Figure("connections/s", r["per_second"], HIGHER),
+        *_cpu_figures(m, "connection"),
+        *_held_figures(m, r["held"]),
+        Figure("broadcast received / held", f"{bcast['received']}/{bcast['expected']}"),
+        Figure("broadcast fan-out ms", bcast["ms"], LOWER),
+    ]
+
+
+FIGURES = {
+    "connect": connect,
+    "echo": echo,
+    "broadcast": fan_out,
+    "rooms": fan_out,
+    "max": max_connections,
+}

@@ -1,0 +1,53 @@
+"""What the kernel says about a process: CPU time, resident memory, threads.
+
+Read from /proc so the figures cost the measured process nothing and include
+every thread it has (utime and stime in /proc/PID/stat are per process).
+"""
+
+import os
+import time
+from dataclasses import dataclass
+
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One look at the server (and the load generator) at a mark."""
+
+    wall: float  # time.monotonic(), seconds
+    server_cpu: float  # seconds of user + system time since the server started
+    loadgen_cpu: float
+    rss_kib: int  # server's resident set
+    threads: int  # server's thread count
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    # The command name (field 2) may hold spaces and parentheses: split after
+    # its closing parenthesis; then utime and stime are the 12th and 13th.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
+
+
+def memory_and_threads(pid: int) -> tuple[int, int]:
+    rss_kib = threads = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss_kib = int(line.split()[1])
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+    return rss_kib, threads
+
+
+def sample(server_pid: int, loadgen_pid: int) -> Sample:
+    rss_kib, threads = memory_and_threads(server_pid)
+    return Sample(
+        wall=time.monotonic(),
+        server_cpu=cpu_seconds(server_pid),
+        loadgen_cpu=cpu_seconds(loadgen_pid),
+        rss_kib=rss_kib,
+        threads=threads,
+    )

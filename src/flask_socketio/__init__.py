@@ -1,0 +1,1 @@
+"""Flask-SocketIO on its own Engine.IO/Socket.IO stack."""

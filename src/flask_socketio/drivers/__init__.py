@@ -1,0 +1,49 @@
+"""Async mode drivers: one module per mode, all with the same small surface.
+
+Nothing outside this package imports eventlet or gevent.
+
+>>> load_driver("threading").name
+'threading'
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+MODES = ("eventlet", "gevent_uwsgi", "gevent", "threading")
+EXTRAS = {
+    "eventlet": "flask-socketio-native[eventlet]",
+    "gevent": "flask-socketio-native[gevent]",
+    "gevent_uwsgi": "flask-socketio-native[gevent] (and run under uWSGI)",
+}
+
+
+class AsyncModeError(ValueError):
+    """The requested async mode is unknown or its packages are not installed."""
+
+
+def load_driver(async_mode: str | None = None) -> ModuleType:
+    """The driver module for `async_mode`, or the first one available.
+
+    Auto-detection prefers eventlet, then gevent under uWSGI, then gevent,
+    then threading, as the documentation promises.
+    """
+    if async_mode is not None:
+        if async_mode not in MODES:
+            raise AsyncModeError(
+                f"invalid async_mode {async_mode!r}: choose one of {', '.join(MODES)}"
+            )
+        try:
+            return importlib.import_module(f"{__name__}.{async_mode}")
+        except ImportError as exc:
+            raise AsyncModeError(
+                f"async_mode={async_mode!r} needs packages that are not installed ({exc}); "
+                f"install {EXTRAS.get(async_mode, async_mode)}"
+            ) from exc
+    for mode in MODES:
+        try:
+            return importlib.import_module(f"{__name__}.{mode}")
+        except ImportError:
+            continue
+    raise AsyncModeError("no async mode available")  # threading always imports

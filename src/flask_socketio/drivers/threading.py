@@ -1,0 +1,132 @@
+"""The threading async mode: OS threads, a worker pool, Werkzeug or gunicorn.
+
+Every driver module exposes the same small surface, used by the rest of the
+package and nothing more: ``name``, ``spawn``, ``submit``, ``sleep``,
+``monotonic``, ``Event``, ``Lock``, ``raw_socket`` and ``serve``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+name = "threading"
+Event = threading.Event
+Lock = threading.Lock
+monotonic = time.monotonic
+sleep = time.sleep
+
+log = logging.getLogger("flask_socketio")
+
+
+class Task:
+    """A running background task; ``join()`` waits for it to end."""
+
+    def __init__(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self._thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+
+def spawn(target: Callable[..., Any], *args: Any, **kwargs: Any) -> Task:
+    """Run `target` in a new daemon thread (long-lived work: background tasks)."""
+    return Task(target, *args, **kwargs)
+
+
+class WorkerPool:
+    """Runs short jobs on a bounded set of reusable threads.
+
+    Threads are started on demand up to `max_workers` and leave after being
+    idle for `idle_timeout` seconds, so an idle server holds none.
+    """
+
+    def __init__(self, max_workers: int = 64, idle_timeout: float = 30.0) -> None:
+        self.max_workers = max_workers
+        self.idle_timeout = idle_timeout
+        self._jobs: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._workers = 0
+        self._waiting = 0  # workers blocked on the job queue
+        self._backlog = 0  # jobs queued and not yet taken
+
+    def submit(self, job: Callable[[], Any]) -> None:
+        with self._lock:
+            self._backlog += 1
+            start = self._backlog > self._waiting and self._workers < self.max_workers
+            self._workers += start
+        self._jobs.put(job)
+        if start:
+            threading.Thread(target=self._work, daemon=True, name="socketio-worker").start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._waiting += 1
+            try:
+                job = self._jobs.get(timeout=self.idle_timeout)
+            except queue.Empty:
+                with self._lock:
+                    self._waiting -= 1
+                    if self._backlog <= self._waiting:
+                        self._workers -= 1
+                        return
+                continue
+            with self._lock:
+                self._waiting -= 1
+                self._backlog -= 1
+            try:
+                job()
+            except Exception:  # a job must never kill its worker
+                log.exception("unhandled error in a worker job")
+
+
+_pool = WorkerPool()
+
+
+def submit(job: Callable[[], Any]) -> None:
+    """Run a short job on the shared worker pool."""
+    _pool.submit(job)
+
+
+def raw_socket(environ: dict[str, Any]) -> socket.socket | None:
+    """The client's socket under a threaded WSGI server, for taking over a websocket."""
+    return environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+
+
+def serve(
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    debug: bool = False,
+    use_reloader: bool = False,
+    reloader_options: dict[str, Any] | None = None,
+    log_output: bool = True,
+    allow_unsafe_werkzeug: bool = False,
+    **options: Any,
+) -> None:
+    """Serve with Werkzeug's threaded development server (websocket included)."""
+    from werkzeug.serving import run_simple
+
+    if not log_output:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=use_reloader,
+        use_debugger=debug,
+        **(reloader_options or {}),
+        **options,
+    )

@@ -1,0 +1,243 @@
+"""One Engine.IO session: its outgoing queue, transport and heartbeat state."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..wire import engineio as eio
+from .websocket import WebSocket, frame_message
+
+if TYPE_CHECKING:
+    from .server import Server
+
+log = logging.getLogger("flask_socketio.engine")
+
+# Disconnect reasons, as Socket.IO names them.
+CLIENT_DISCONNECT = "client disconnect"
+SERVER_DISCONNECT = "server disconnect"
+PING_TIMEOUT = "ping timeout"
+TRANSPORT_CLOSE = "transport close"
+TRANSPORT_ERROR = "transport error"
+
+
+class BusyError(Exception):
+    """A second GET (or POST) arrived while one was in progress."""
+
+
+def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
+    """The complete websocket frame of a packet, built once per form and cached."""
+    key = ("ws", version, b64 and packet.binary)
+    cache = packet.cache
+    if cache is not None:
+        frame = cache.get(key)
+        if frame is not None:
+            return frame  # type: ignore[return-value]
+    frame = frame_message(packet.frame(version, b64))
+    if packet.cache is None:
+        packet.cache = {}
+    packet.cache[key] = frame
+    return frame
+
+
+class Session:
+    """An Engine.IO session, shared by its polling requests and its websocket.
+
+    Sending never blocks on a polling session (packets wait in the queue for
+    the next GET). On a websocket the sending thread writes the frames itself;
+    if another thread is already writing, it only queues, and that thread
+    sends the batch: no writer thread per connection.
+    """
+
+    def __init__(
+        self,
+        server: Server,
+        sid: str,
+        version: int,
+        transport: str,
+        environ: dict[str, Any],
+        b64: bool = False,
+    ) -> None:
+        self.server = server
+        self.sid = sid
+        self.version = version
+        self.transport = transport
+        self.environ = environ
+        self.b64 = b64
+        self.closed = False
+        self.upgrading = False
+        self.ws: WebSocket | None = None
+        self.deliver: Callable[[list[eio.Packet]], None] | None = None
+        self.queue: deque[eio.Packet] = deque()
+        self.lock = server.driver.Lock()
+        self.wake = server.driver.Event()
+        self.flushing = False
+        self.polling = False
+        self.posting = False
+        now = server.driver.monotonic()
+        self.next_ping = now + server.ping_interval
+        self.pong_deadline: float | None = None
+        self.ping_deadline = now + server.ping_interval + server.ping_timeout
+        self.connect_deadline: float | None = now + server.connect_timeout
+        # Owned by the layer above (the Socket.IO server's per-connection state).
+        self.state: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Session {self.sid} EIO={self.version} {self.transport}>"
+
+    # -- sending ------------------------------------------------------------
+
+    def send(self, packet: eio.Packet) -> None:
+        self.send_many((packet,))
+
+    def send_many(self, packets: Iterable[eio.Packet]) -> None:
+        """Queue packets for the client; on a websocket, write them now."""
+        deliver = self.deliver
+        if deliver is not None:
+            if not self.closed:
+                deliver(list(packets))
+            return
+        with self.lock:
+            if self.closed:
+                return
+            self.queue.extend(packets)
+            if len(self.queue) > self.server.max_queue_size:
+                overflow = True
+            else:
+                overflow = False
+                if self.ws is None or self.flushing:
+                    self.wake.set()
+                    return
+                self.flushing = True
+        if overflow:
+            log.warning(
+                "%s: outgoing queue over %d packets, closing (client too slow)",
+                self.sid,
+                self.server.max_queue_size,
+            )
+            self.close(TRANSPORT_ERROR, notify=False)
+            return
+        self._flush_websocket()
+
+    def _flush_websocket(self) -> None:
+        version, b64 = self.version, self.b64
+        while True:
+            with self.lock:
+                ws = self.ws
+                if not self.queue or ws is None or self.closed:
+                    self.flushing = False
+                    return
+                batch = list(self.queue)
+                self.queue.clear()
+            try:
+                ws.send_frames([ws_frame(p, version, b64) for p in batch])
+            except OSError:
+                with self.lock:
+                    self.flushing = False
+                self.close(TRANSPORT_CLOSE, notify=False)
+                return
+
+    # -- polling ------------------------------------------------------------
+
+    def poll(self, timeout: float) -> list[eio.Packet]:
+        """Wait for queued packets (a long-polling GET) and take them all."""
+        with self.lock:
+            if self.polling:
+                raise BusyError("a GET is already pending")
+            self.polling = True
+        try:
+            if not self.queue and not self.closed:
+                self.wake.wait(timeout)
+            with self.lock:
+                packets = list(self.queue)
+                self.queue.clear()
+                self.wake.clear()
+        finally:
+            self.polling = False
+        return packets or [eio.Packet(eio.NOOP)]
+
+    # -- receiving ----------------------------------------------------------
+
+    def receive(self, packet: eio.Packet) -> None:
+        """Handle one packet from the client."""
+        kind = packet.type
+        if kind == eio.MESSAGE:
+            self.server.listener.engine_message(self, packet.data)
+        elif kind == eio.PING and self.version == 3:
+            self.ping_deadline = (
+                self.server.driver.monotonic()
+                + self.server.ping_interval
+                + self.server.ping_timeout
+            )
+            self.send(eio.Packet(eio.PONG, packet.data))
+        elif kind == eio.PONG and self.version == 4:
+            self.pong_deadline = None
+            self.next_ping = self.server.driver.monotonic() + self.server.ping_interval
+        elif kind == eio.CLOSE:
+            self.close(CLIENT_DISCONNECT, notify=False)
+        elif kind != eio.NOOP:
+            log.info("%s: unexpected %s packet, closing", self.sid, eio.TYPE_NAMES[kind])
+            self.close(TRANSPORT_ERROR, notify=False)
+
+    # -- heartbeat and deadlines -------------------------------------------
+
+    def check(self, now: float) -> bool:
+        """Apply deadlines (ping, pong, connect). Returns False if the session closed."""
+        if self.closed:
+            return False
+        if self.deliver is not None:
+            return True
+        if self.connect_deadline is not None and now > self.connect_deadline:
+            log.info("%s: no namespace joined in time, closing", self.sid)
+            self.close(TRANSPORT_CLOSE)
+            return False
+        if self.version == 4:
+            if self.pong_deadline is not None:
+                if now > self.pong_deadline:
+                    self.close(PING_TIMEOUT, notify=False)
+                    return False
+            elif now >= self.next_ping:
+                self.pong_deadline = now + self.server.ping_timeout + self.server.ping_grace
+                self.send(eio.Packet(eio.PING))
+        elif now > self.ping_deadline + self.server.ping_grace:
+            self.close(PING_TIMEOUT, notify=False)
+            return False
+        return True
+
+    # -- transport switch and close ----------------------------------------
+
+    def attach_websocket(self, ws: WebSocket, b64: bool) -> None:
+        """Make `ws` the transport and send it everything queued."""
+        with self.lock:
+            self.ws = ws
+            self.transport = "websocket"
+            self.b64 = b64
+            self.upgrading = False
+            self.wake.set()
+            if self.flushing:
+                return
+            self.flushing = True
+        self._flush_websocket()
+
+    def close(self, reason: str = SERVER_DISCONNECT, notify: bool = True) -> None:
+        """End the session once; tell the client when `notify`, then the listener."""
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            ws = self.ws
+            if notify and ws is None:
+                self.queue.append(eio.Packet(eio.CLOSE))
+            self.wake.set()
+        self.server.forget(self)
+        if ws is not None:
+            if notify:
+                try:
+                    ws.send(eio.Packet(eio.CLOSE).frame(self.version))
+                except OSError:
+                    pass
+            ws.close()
+        log.debug("%s: closed (%s)", self.sid, reason)
+        self.server.listener.engine_disconnect(self, reason)

@@ -1,0 +1,165 @@
+"""WebSocket connections taken over from a WSGI server, framed by wsproto.
+
+The WSGI server has already parsed the upgrade request; we answer it with the
+101 response on the raw socket and let wsproto's frame-level `Connection` do
+all RFC 6455 framing from then on. One thread (or greenlet) reads; any thread
+may send, serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterable
+from typing import Any
+
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import (
+    BytesMessage,
+    CloseConnection,
+    Message,
+    Ping,
+    TextMessage,
+)
+from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError, generate_accept_token
+
+log = logging.getLogger("flask_socketio.engine")
+
+_READ_SIZE = 65536
+
+# Server frames are never masked and, without extensions, depend only on the
+# payload: frame once, send the same bytes to every recipient.
+_framer = FrameProtocol(client=False, extensions=[])
+
+
+def frame_message(data: str | bytes) -> bytes:
+    """One complete websocket frame for a text (str) or binary (bytes) message."""
+    # _serialize_frame is stateless, unlike send_data, which tracks fragments
+    # and so cannot be shared between threads.
+    if isinstance(data, str):
+        return bytes(_framer._serialize_frame(Opcode.TEXT, data.encode("utf-8")))
+    return bytes(_framer._serialize_frame(Opcode.BINARY, bytes(data)))
+
+
+def is_upgrade_request(environ: dict[str, Any]) -> bool:
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and "upgrade" in environ.get("HTTP_CONNECTION", "").lower()
+        and environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+        and bool(environ.get("HTTP_SEC_WEBSOCKET_KEY"))
+    )
+
+
+class MessageTooBig(Exception):
+    """A message exceeded the size limit; the connection was closed with 1009."""
+
+
+class WebSocket:
+    """A server-side websocket on a socket the WSGI server handed over."""
+
+    def __init__(self, sock: socket.socket, max_message_size: int, lock: Any) -> None:
+        self.sock = sock
+        self.max_message_size = max_message_size
+        self._conn = Connection(ConnectionType.SERVER)
+        self._lock = lock
+        self._parts: list[str | bytes] = []
+        self._size = 0
+        self.closed = False
+
+    @classmethod
+    def accept(
+        cls, environ: dict[str, Any], sock: socket.socket, max_message_size: int, lock: Any
+    ) -> WebSocket:
+        """Answer the upgrade request with 101 and return the connection."""
+        accept = generate_accept_token(environ["HTTP_SEC_WEBSOCKET_KEY"].encode("ascii"))
+        sock.sendall(
+            b"HTTP/1.1 101 Switching Protocols\r\n"
+            b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+        )
+        return cls(sock, max_message_size, lock)
+
+    def receive(self) -> str | bytes | None:
+        """The next complete message, or None once the connection is closed."""
+        while True:
+            for event in self._conn.events():
+                if isinstance(event, Message):
+                    message = self._collect(event)
+                    if message is not None:
+                        return message
+                elif isinstance(event, Ping):
+                    self._send_raw(self._conn.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    if self._conn.state == ConnectionState.REMOTE_CLOSING:
+                        self._send_raw(self._conn.send(event.response()))
+                    self._shutdown()
+                    return None
+            if self.closed:
+                return None
+            try:
+                data = self.sock.recv(_READ_SIZE)
+            except OSError:
+                data = b""
+            if not data:
+                self._shutdown()
+                return None
+            try:
+                self._conn.receive_data(data)
+            except RemoteProtocolError as exc:
+                log.info("websocket protocol error: %s", exc)
+                self.close(exc.event_hint.code if exc.event_hint else 1002)
+                return None
+
+    def _collect(self, event: Message) -> str | bytes | None:
+        self._size += len(event.data)
+        if self._size > self.max_message_size:
+            self.close(CloseReason.MESSAGE_TOO_BIG)
+            raise MessageTooBig(f"websocket message over {self.max_message_size} bytes")
+        if event.message_finished and not self._parts:
+            self._size = 0
+            return event.data
+        self._parts.append(event.data)
+        if not event.message_finished:
+            return None
+        joiner = "" if isinstance(event, TextMessage) else b""
+        message = joiner.join(self._parts)  # type: ignore[attr-defined]
+        self._parts, self._size = [], 0
+        return message
+
+    def send_frames(self, frames: Iterable[bytes]) -> None:
+        """Send already framed messages (see `frame_message`) in one write."""
+        self._send_raw(b"".join(frames))
+
+    def send(self, data: str | bytes) -> None:
+        self._send_raw(frame_message(data))
+
+    def _send_raw(self, data: bytes) -> None:
+        if self.closed:
+            raise ConnectionError("websocket closed")
+        with self._lock:
+            self.sock.sendall(data)
+
+    def close(self, code: int = CloseReason.NORMAL_CLOSURE) -> None:
+        """Send a close frame (best effort) and shut the socket down."""
+        if self.closed:
+            return
+        try:
+            with self._lock:
+                if self._conn.state == ConnectionState.OPEN:
+                    self.sock.sendall(self._conn.send(CloseConnection(code=code)))
+        except (OSError, LocalProtocolError):
+            pass
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        # The WSGI server owns the socket and closes it; shutting it down here
+        # makes its attempt to write an HTTP response fail quietly (EPIPE).
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+__all__ = ["BytesMessage", "MessageTooBig", "TextMessage", "WebSocket", "frame_message"]

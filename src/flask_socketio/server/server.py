@@ -1,0 +1,583 @@
+"""The Socket.IO server: namespaces, handlers, acks, rooms. Usable without Flask.
+
+>>> sio = Server(async_mode="threading")
+>>> @sio.on("echo")
+... def echo(sid, data):
+...     return data
+>>> app = WSGIApp(sio)  # serve `app` with any WSGI server
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from .. import engine
+from ..drivers import load_driver
+from ..managers import Manager
+from ..managers.memory import to_args
+from ..wire import ProtocolError
+from ..wire import engineio as eio
+from ..wire import socketio as sio
+from .exceptions import ConnectionRefusedError
+from .namespace import Namespace
+
+log = logging.getLogger("flask_socketio.server")
+
+Handler = Callable[..., Any]
+
+
+class Reason:
+    """Why a client disconnected, as passed to disconnect handlers."""
+
+    CLIENT_DISCONNECT = engine.CLIENT_DISCONNECT
+    SERVER_DISCONNECT = engine.SERVER_DISCONNECT
+    PING_TIMEOUT = engine.PING_TIMEOUT
+    TRANSPORT_CLOSE = engine.TRANSPORT_CLOSE
+    TRANSPORT_ERROR = engine.TRANSPORT_ERROR
+
+
+@functools.lru_cache(maxsize=1024)
+def _max_positional(fn: Callable[..., Any]) -> int:
+    """How many positional arguments `fn` takes (a large number for *args)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1 << 16
+    count = 0
+    for param in params:
+        if param.kind == param.VAR_POSITIONAL:
+            return 1 << 16
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return count
+
+
+def call_trimmed(fn: Callable[..., Any], *args: Any, optional: int = 0) -> Any:
+    """Call `fn`, dropping up to `optional` trailing arguments it does not take.
+
+    Connect handlers may or may not take `auth`, disconnect handlers `reason`.
+    """
+    if optional:
+        room = _max_positional(fn)
+        if room < len(args):
+            args = args[: max(room, len(args) - optional)]
+    return fn(*args)
+
+
+class _Waiter:
+    """Collects the ack of a `call()`; resolved inline, never on the pool."""
+
+    __slots__ = ("event", "result")
+
+    def __init__(self, driver: Any) -> None:
+        self.event = driver.Event()
+        self.result: list[Any] | None = None
+
+    def __call__(self, *args: Any) -> None:
+        self.result = list(args)
+        self.event.set()
+
+
+class Connection:
+    """Socket.IO state of one Engine.IO session."""
+
+    __slots__ = (
+        "session",
+        "version",
+        "decoder",
+        "sids",
+        "acks",
+        "next_ack",
+        "inbox",
+        "running",
+        "lock",
+    )
+
+    def __init__(self, session: engine.Session, decoder: sio.Decoder, lock: Any) -> None:
+        self.session = session
+        self.version = session.version
+        self.decoder = decoder
+        self.sids: dict[str, str] = {}
+        self.acks: dict[int, Callable[..., Any]] = {}
+        self.next_ack = 0
+        self.inbox: deque[Callable[[], None]] = deque()
+        self.running = False
+        self.lock = lock
+
+
+class Server:
+    """A Socket.IO server speaking protocol v5 (and v4 to old clients).
+
+    Options of the Engine.IO layer (ping_interval, ping_timeout,
+    max_http_buffer_size, allow_upgrades, transports, http_compression,
+    compression_threshold, cookie, cors_allowed_origins, cors_credentials,
+    allow_eio3, connect_timeout, max_queue_size) are passed through.
+    """
+
+    reason = Reason
+
+    def __init__(
+        self,
+        client_manager: Manager | None = None,
+        logger: bool | logging.Logger = False,
+        json: Any = None,
+        async_handlers: bool = True,
+        always_connect: bool = False,
+        namespaces: list[str] | str | None = None,
+        async_mode: str | None = None,
+        engineio_logger: bool | logging.Logger = False,
+        max_attachments: int = sio.DEFAULT_MAX_ATTACHMENTS,
+        **engine_options: Any,
+    ) -> None:
+        self.driver = load_driver(async_mode)
+        self.async_mode = self.driver.name
+        self.logger = engine.make_logger(logger, "flask_socketio.server")
+        self.json = json
+        self.async_handlers = async_handlers
+        self.always_connect = always_connect
+        self.namespaces = namespaces
+        self.max_attachments = max_attachments
+        self.eio = engine.Server(
+            self.driver, logger=engineio_logger, listener=self, **engine_options
+        )
+        self.manager = client_manager or Manager()
+        self.manager.set_server(self)
+        self.manager.initialize()
+        self.handlers: dict[str, dict[str, Handler]] = {}
+        self.namespace_handlers: dict[str, Namespace] = {}
+        self.environ: dict[str, dict[str, Any]] = {}
+        self.connections: dict[str, Connection] = {}
+
+    # -- registration -------------------------------------------------------
+
+    def on(self, event: str, handler: Handler | None = None, namespace: str | None = None) -> Any:
+        """Register `handler` for `event`; without a handler, return a decorator.
+
+        Connect handlers get ``(sid, environ[, auth])``, disconnect handlers
+        ``(sid[, reason])``, event handlers ``(sid, *args)``. The catch-all
+        event ``'*'`` gets the event name first; handlers of the catch-all
+        namespace ``'*'`` get the namespace first.
+        """
+        namespace = namespace or "/"
+
+        def register(fn: Handler) -> Handler:
+            self.handlers.setdefault(namespace, {})[event] = fn
+            return fn
+
+        return register if handler is None else register(handler)
+
+    def event(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a handler named after the function (``@sio.event``)."""
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return self.on(args[0].__name__)(args[0])
+
+        def register(fn: Handler) -> Handler:
+            return self.on(fn.__name__, *args, **kwargs)(fn)
+
+        return register
+
+    def register_namespace(self, namespace_handler: Namespace) -> None:
+        """Register a class-based namespace (an instance of `Namespace`)."""
+        if not isinstance(namespace_handler, Namespace):
+            raise ValueError("not a Namespace instance")
+        namespace_handler._set_server(self)
+        self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    # -- sending ------------------------------------------------------------
+
+    def emit(
+        self,
+        event: str,
+        data: Any = None,
+        to: Any = None,
+        room: Any = None,
+        skip_sid: str | Iterable[str] | None = None,
+        namespace: str | None = None,
+        callback: Callable[..., Any] | None = None,
+        ignore_queue: bool = False,
+    ) -> None:
+        """Emit `event` to one client (its sid), a room, a list of rooms, or everyone.
+
+        A tuple as `data` is sent as several arguments.
+        """
+        self.manager.emit(
+            event,
+            data,
+            namespace or "/",
+            room=to if to is not None else room,
+            skip_sid=skip_sid,
+            callback=callback,
+            ignore_queue=ignore_queue,
+        )
+
+    def send(
+        self,
+        data: Any,
+        to: Any = None,
+        room: Any = None,
+        skip_sid: str | Iterable[str] | None = None,
+        namespace: str | None = None,
+        callback: Callable[..., Any] | None = None,
+        ignore_queue: bool = False,
+    ) -> None:
+        """Send a ``message`` event."""
+        self.emit("message", data, to, room, skip_sid, namespace, callback, ignore_queue)
+
+    def call(
+        self,
+        event: str,
+        data: Any = None,
+        to: str | None = None,
+        sid: str | None = None,
+        namespace: str | None = None,
+        timeout: float = 60,
+        ignore_queue: bool = False,
+    ) -> Any:
+        """Emit to one client and wait for its ack; raises TimeoutError.
+
+        Returns the ack's single argument, or a tuple of several.
+        """
+        target = to or sid
+        if target is None:
+            raise ValueError("call() needs the sid of one client (to=...)")
+        waiter = _Waiter(self.driver)
+        self.emit(
+            event, data, to=target, namespace=namespace, callback=waiter, ignore_queue=ignore_queue
+        )
+        if not waiter.event.wait(timeout):
+            raise TimeoutError(f"no ack for {event!r} from {target} within {timeout}s")
+        result = waiter.result or []
+        return result[0] if len(result) == 1 else tuple(result) if result else None
+
+    def encode_event(
+        self, namespace: str, event: str, args: list[Any], ack_id: int | None = None
+    ) -> list[eio.Packet]:
+        """Encode an event once, as the Engine.IO packets every recipient gets."""
+        return self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id))
+
+    def _encode(self, packet: sio.Packet) -> list[eio.Packet]:
+        parts = sio.encode(packet, self.json)
+        return [eio.Packet(eio.MESSAGE, part) for part in parts]
+
+    def send_packets(self, eio_sid: str, packets: list[eio.Packet]) -> None:
+        self.eio.send(eio_sid, packets)
+
+    def _send(self, conn: Connection, packet: sio.Packet) -> None:
+        conn.session.send_many(self._encode(packet))
+
+    def register_ack(self, eio_sid: str, namespace: str, callback: Callable[..., Any]) -> int:
+        conn = self.connections.get(eio_sid)
+        if conn is None:
+            return 0
+        with conn.lock:
+            conn.next_ack += 1
+            conn.acks[conn.next_ack] = callback
+            return conn.next_ack
+
+    # -- rooms --------------------------------------------------------------
+
+    def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
+        """Add a client to a room."""
+        self.manager.enter_room(sid, namespace or "/", room)
+
+    def leave_room(self, sid: str, room: str, namespace: str | None = None) -> None:
+        """Remove a client from a room."""
+        self.manager.leave_room(sid, namespace or "/", room)
+
+    def close_room(self, room: str, namespace: str | None = None) -> None:
+        """Remove every client from a room."""
+        self.manager.close_room(room, namespace or "/")
+
+    def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
+        """The rooms a client is in (its own sid room included)."""
+        return self.manager.get_rooms(sid, namespace or "/")
+
+    # -- connections --------------------------------------------------------
+
+    def disconnect(
+        self, sid: str, namespace: str | None = None, ignore_queue: bool = False
+    ) -> None:
+        """Disconnect a client from a namespace (the server side of it)."""
+        namespace = namespace or "/"
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        conn = self.connections.get(eio_sid) if eio_sid else None
+        if conn is None or conn.sids.get(namespace) != sid:
+            return
+        self._send(conn, sio.Packet(sio.DISCONNECT, namespace))
+        self._leave_namespace(conn, namespace, Reason.SERVER_DISCONNECT)
+        if conn.version == 3 and namespace == "/":
+            conn.session.close(engine.SERVER_DISCONNECT)
+
+    def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace or "/")
+        return self.environ.get(eio_sid) if eio_sid else None
+
+    def transport(self, sid: str, namespace: str | None = None) -> str | None:
+        """'polling' or 'websocket'."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace or "/")
+        session = self.eio.sessions.get(eio_sid) if eio_sid else None
+        return session.transport if session else None
+
+    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run `target` in a thread or greenlet of the async mode; returns it (``join()``)."""
+        return self.driver.spawn(target, *args, **kwargs)
+
+    def sleep(self, seconds: float = 0) -> None:
+        """Sleep in the way of the async mode."""
+        self.driver.sleep(seconds)
+
+    def handle_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.eio.handle_request(environ, start_response)
+
+    def shutdown(self) -> None:
+        """Disconnect every client."""
+        self.eio.shutdown()
+
+    # -- engine events ------------------------------------------------------
+
+    def engine_connect(self, session: engine.Session, environ: dict[str, Any]) -> bool:
+        conn = Connection(session, sio.Decoder(self.json, self.max_attachments), self.driver.Lock())
+        session.state = conn
+        self.connections[session.sid] = conn
+        self.environ[session.sid] = environ
+        if session.version == 3:
+            # Old clients are connected to "/" with the Engine.IO handshake.
+            query = environ.get("QUERY_STRING", "")
+            self._schedule(
+                conn, lambda: self._connect(conn, sio.Packet(sio.CONNECT, "/", query=query))
+            )
+        return True
+
+    def engine_message(self, session: engine.Session, data: str | bytes) -> None:
+        conn: Connection = session.state
+        try:
+            packet = conn.decoder.feed(data)
+        except ProtocolError as exc:
+            log.warning("%s: malformed Socket.IO packet (%s), closing", session.sid, exc)
+            session.close(engine.TRANSPORT_ERROR)
+            return
+        if packet is None:
+            return
+        kind = packet.type
+        if kind in (sio.EVENT, sio.BINARY_EVENT):
+            self._schedule(conn, lambda: self._event(conn, packet))
+        elif kind in (sio.ACK, sio.BINARY_ACK):
+            self._ack(conn, packet)
+        elif kind == sio.CONNECT:
+            if conn.version == 3 and packet.namespace == "/":
+                return  # old clients may repeat the implicit connect
+            self._schedule(conn, lambda: self._connect(conn, packet))
+        elif kind == sio.DISCONNECT:
+            self._schedule(
+                conn,
+                lambda: self._leave_namespace(conn, packet.namespace, Reason.CLIENT_DISCONNECT),
+            )
+        else:
+            log.warning("%s: client sent %s, closing", session.sid, sio.TYPE_NAMES[kind])
+            session.close(engine.TRANSPORT_ERROR)
+
+    def engine_disconnect(self, session: engine.Session, reason: str) -> None:
+        conn: Connection | None = session.state
+        if conn is None:
+            return
+
+        def finish() -> None:
+            for namespace in list(conn.sids):
+                self._leave_namespace(conn, namespace, reason)
+            self.connections.pop(session.sid, None)
+            self.environ.pop(session.sid, None)
+
+        self._schedule(conn, finish)
+
+    # -- dispatch -----------------------------------------------------------
+
+    def _schedule(self, conn: Connection, job: Callable[[], None]) -> None:
+        """Run `job` after the earlier jobs of the same client, on the pool."""
+        if not self.async_handlers:
+            job()
+            return
+        with conn.lock:
+            conn.inbox.append(job)
+            if conn.running:
+                return
+            conn.running = True
+        self.driver.submit(functools.partial(self._drain, conn))
+
+    def _drain(self, conn: Connection) -> None:
+        while True:
+            with conn.lock:
+                if not conn.inbox:
+                    conn.running = False
+                    return
+                job = conn.inbox.popleft()
+            try:
+                job()
+            except Exception:
+                log.exception("%s: unhandled error in a handler", conn.session.sid)
+
+    def _namespace_known(self, namespace: str) -> bool:
+        if self.namespaces == "*" or (self.namespaces and namespace in self.namespaces):
+            return True
+        return (
+            namespace in self.handlers
+            or namespace in self.namespace_handlers
+            or "*" in self.handlers
+            or "*" in self.namespace_handlers
+            or (namespace == "/" and not self.namespaces)
+        )
+
+    def _connect(self, conn: Connection, packet: sio.Packet) -> None:
+        namespace = packet.namespace
+        session = conn.session
+        if session.closed:
+            return
+        if namespace in conn.sids:
+            log.info("%s: second CONNECT to %s ignored", session.sid, namespace)
+            return
+        if not self._namespace_known(namespace):
+            self._send_connect_error(conn, namespace, {"message": "Invalid namespace"})
+            return
+        if conn.version == 4:
+            sid = self.eio.new_sid()
+            auth = packet.data
+        else:
+            sid = session.sid if namespace == "/" else f"{namespace}#{session.sid}"
+            auth = dict(parse_qs(packet.query or "")) if packet.query else None
+            if auth:
+                auth = {key: values[-1] for key, values in auth.items()}
+        self.manager.connect(session.sid, namespace, sid)
+        conn.sids[namespace] = sid
+        session.connect_deadline = None
+        if self.always_connect:
+            self._send_connected(conn, namespace, sid)
+        error: dict[str, Any] = {"message": "Connection rejected by server"}
+        try:
+            accepted = (
+                self._trigger(
+                    "connect", namespace, sid, self.environ.get(session.sid, {}), auth, optional=1
+                )
+                is not False
+            )
+        except ConnectionRefusedError as exc:
+            accepted, error = False, exc.error_args
+        except Exception:
+            log.exception("%s: connect handler of %s failed", sid, namespace)
+            accepted = False
+        if not accepted:
+            self.manager.disconnect(sid, namespace)
+            conn.sids.pop(namespace, None)
+            if self.always_connect:
+                self._send(conn, sio.Packet(sio.DISCONNECT, namespace))
+            else:
+                self._send_connect_error(conn, namespace, error)
+            return
+        if not self.always_connect:
+            self._send_connected(conn, namespace, sid)
+
+    def _send_connected(self, conn: Connection, namespace: str, sid: str) -> None:
+        data = {"sid": sid} if conn.version == 4 else None
+        self._send(conn, sio.Packet(sio.CONNECT, namespace, data))
+
+    def _send_connect_error(self, conn: Connection, namespace: str, error: dict[str, Any]) -> None:
+        if conn.version == 4:
+            data: Any = error
+        else:
+            data = error["data"] if "data" in error else error["message"]
+        self._send(conn, sio.Packet(sio.CONNECT_ERROR, namespace, data))
+
+    def _event(self, conn: Connection, packet: sio.Packet) -> None:
+        namespace = packet.namespace
+        sid = conn.sids.get(namespace)
+        if sid is None:
+            log.info(
+                "%s: event for %s, which it has not joined; ignored", conn.session.sid, namespace
+            )
+            return
+        event, *args = packet.data
+        result = self._trigger(event, namespace, sid, *args)
+        if packet.id is not None and not conn.session.closed:
+            self._send(conn, sio.Packet(sio.ACK, namespace, to_args(result), packet.id))
+
+    def _ack(self, conn: Connection, packet: sio.Packet) -> None:
+        with conn.lock:
+            callback = conn.acks.pop(packet.id, None)  # type: ignore[arg-type]
+        if callback is None:
+            log.info("%s: ack %s matches no callback", conn.session.sid, packet.id)
+        elif isinstance(callback, _Waiter):
+            callback(*packet.data)
+        else:
+            self.driver.submit(functools.partial(self._run_callback, callback, packet.data))
+
+    @staticmethod
+    def _run_callback(callback: Callable[..., Any], args: list[Any]) -> None:
+        callback(*args)
+
+    def _leave_namespace(self, conn: Connection, namespace: str, reason: str) -> None:
+        sid = conn.sids.pop(namespace, None)
+        if sid is None:
+            return
+        try:
+            self._trigger("disconnect", namespace, sid, reason, optional=1)
+        except Exception:
+            log.exception("%s: disconnect handler of %s failed", sid, namespace)
+        finally:
+            self.manager.disconnect(sid, namespace)
+
+    def _trigger(self, event: str, namespace: str, *args: Any, optional: int = 0) -> Any:
+        """Call the handler of `event`, python-socketio style; None when there is none."""
+        handlers = self.handlers.get(namespace)
+        special = event in ("connect", "disconnect")
+        if handlers:
+            handler = handlers.get(event)
+            if handler is not None:
+                return call_trimmed(handler, *args, optional=optional)
+            handler = handlers.get("*")
+            if handler is not None and not special:
+                return handler(event, *args)
+        catch_all = self.handlers.get("*")
+        if catch_all and namespace not in self.namespace_handlers:
+            handler = catch_all.get(event)
+            if handler is not None:
+                return call_trimmed(handler, namespace, *args, optional=optional)
+            handler = catch_all.get("*")
+            if handler is not None and not special:
+                return handler(event, namespace, *args)
+        ns_handler = self.namespace_handlers.get(namespace)
+        if ns_handler is not None:
+            return ns_handler.trigger_event(event, *args)
+        ns_handler = self.namespace_handlers.get("*")
+        if ns_handler is not None:
+            return ns_handler.trigger_event(event, namespace, *args)
+        return None
+
+
+class WSGIApp:
+    """Route the Socket.IO path to the server and everything else to `wsgi_app`.
+
+    >>> app = WSGIApp(Server(async_mode="threading"), socketio_path="socket.io")
+    """
+
+    def __init__(
+        self,
+        server: Server,
+        wsgi_app: Callable[..., Any] | None = None,
+        socketio_path: str = "socket.io",
+    ) -> None:
+        self.server = server
+        self.wsgi_app = wsgi_app
+        self.prefix = "/" + socketio_path.strip("/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == self.prefix or path.startswith(self.prefix + "/"):
+            return self.server.handle_request(environ, start_response)
+        if self.wsgi_app is not None:
+            return self.wsgi_app(environ, start_response)
+        start_response("404 NOT FOUND", [("Content-Type", "text/plain")])
+        return [b"Not Found"]

@@ -1,0 +1,380 @@
+"""Drive the real JavaScript ``socket.io-client`` from pytest.
+
+``NodeClient`` runs ``node tests/js/client.js`` (see ``tests/js/README.md``) and
+talks to it in JSON lines. One process can hold several sockets (namespaces);
+each :meth:`NodeClient.connect` returns a :class:`JSSocket`::
+
+    with NodeClient(version=2) as node:
+        sock = node.connect(url, transports=["websocket"])
+        assert sock.call("echo", b"\\x01", {"a": 1}) == [b"\\x01", {"a": 1}]
+        sock.emit("ping_me")
+        assert sock.wait_event("reply") == ["pong"]
+        sock.listen("question", ack_reply=[42])  # answer the server's callback
+
+Bytes travel as ``{"$bin": "<base64>"}`` on the pipe and are ``bytes`` here.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import itertools
+import json
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+CLIENT_JS = JS_DIR / "client.js"
+
+
+def node_available() -> bool:
+    """Whether a ``node`` executable is on the PATH."""
+    return shutil.which("node") is not None
+
+
+def node_modules_installed() -> bool:
+    """Whether ``npm ci`` has been run in ``tests/js`` (the clients are installed)."""
+    return (JS_DIR / "node_modules" / "socket.io-client").is_dir()
+
+
+class JSClientError(Exception):
+    """A command failed in the Node process, or the process is gone."""
+
+    def __init__(self, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+
+class ConnectError(JSClientError):
+    """The client could not connect: ``message`` and ``data`` are what the client saw.
+
+    On 4.x a server refusal gives ``message`` and ``data`` from the CONNECT_ERROR
+    packet. On 1.x/2.x a refusal gives the ERROR packet's payload as ``data`` (a
+    string payload is also the ``message``); transport failures give messages
+    such as ``"xhr poll error"`` or ``"websocket error"`` on every version.
+    """
+
+
+def to_wire(value: Any) -> Any:
+    """Replace ``bytes`` with ``{"$bin": base64}`` markers, recursively."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bin": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, (list, tuple)):
+        return [to_wire(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_wire(v) for k, v in value.items()}
+    return value
+
+
+def from_wire(value: Any) -> Any:
+    """Turn ``{"$bin": base64}`` markers back into ``bytes``, recursively."""
+    if isinstance(value, list):
+        return [from_wire(v) for v in value]
+    if isinstance(value, dict):
+        if len(value) == 1 and isinstance(value.get("$bin"), str):
+            return base64.b64decode(value["$bin"])
+        return {k: from_wire(v) for k, v in value.items()}
+    return value
+
+
+def _pop(queue: collections.deque[Any]) -> Any:
+    return queue.popleft() if queue else None
+
+
+@dataclass
+class _Inbox:
+    """What the Node process reported about one socket, kept until the test pops it."""
+
+    events: collections.defaultdict[str, collections.deque[list[Any]]] = field(
+        default_factory=lambda: collections.defaultdict(collections.deque)
+    )
+    disconnects: collections.deque[str] = field(default_factory=collections.deque)
+
+
+class JSSocket:
+    """One connected ``socket.io-client`` socket (one namespace) in the Node process."""
+
+    def __init__(
+        self, client: NodeClient, handle: str, namespace: str, reply: dict[str, Any], inbox: _Inbox
+    ) -> None:
+        self.client = client
+        self.handle = handle
+        self.namespace = namespace
+        #: The Socket.IO id the server gave this socket (2.x: ``/ns#<engine sid>``).
+        self.sid: str = reply["sid"]
+        #: The Engine.IO session id.
+        self.engine_sid: str = reply["engine_sid"]
+        #: The transport in use when the connection was made.
+        self.connect_transport: str = reply["transport"]
+        self._inbox = inbox
+
+    def __repr__(self) -> str:
+        return f"<JSSocket {self.handle} {self.namespace} sid={self.sid}>"
+
+    def emit(self, event: str, *args: Any) -> None:
+        """Emit ``event`` without asking for an acknowledgement."""
+        self.client.request(
+            {"cmd": "emit", "sock": self.handle, "event": event, "args": list(args)}
+        )
+
+    def call(self, event: str, *args: Any, timeout: float = 5) -> list[Any]:
+        """Emit ``event`` with a callback and return the arguments the server acked with."""
+        reply = self.client.request(
+            {
+                "cmd": "emit",
+                "sock": self.handle,
+                "event": event,
+                "args": list(args),
+                "ack": True,
+                "timeout_ms": int(timeout * 1000),
+            },
+            timeout=timeout + 5,
+        )
+        return reply["args"]
+
+    def listen(self, event: str, ack_reply: list[Any] | None = None) -> None:
+        """Queue every ``event`` the server sends (``"*"``: all events not listened to by name).
+
+        Sockets already queue everything unless connected with ``listen=()``; call
+        this to answer the server's callbacks: when the server asks for one, the
+        client calls it with the values of ``ack_reply``.
+        """
+        self.client.request(
+            {
+                "cmd": "listen",
+                "sock": self.handle,
+                "event": event,
+                "ack_reply": None if ack_reply is None else list(ack_reply),
+            }
+        )
+
+    def wait_event(self, event: str, timeout: float = 5) -> list[Any]:
+        """Pop the next queued ``event`` and return its arguments, waiting up to ``timeout``."""
+        queue = self._inbox.events[event]
+        return self.client._wait(lambda: _pop(queue), timeout, f"event {event!r} on {self.handle}")
+
+    def received(self, event: str) -> list[list[Any]]:
+        """The argument lists of every ``event`` queued and not yet popped, without waiting."""
+        with self.client._cond:
+            return list(self._inbox.events[event])
+
+    def transport(self) -> str | None:
+        """The name of the Engine.IO transport in use now (``"polling"`` or ``"websocket"``)."""
+        return self.client.request({"cmd": "transport", "sock": self.handle})["transport"]
+
+    def wait_transport(self, name: str, timeout: float = 5) -> None:
+        """Wait until the connection runs on transport ``name`` (e.g. after an upgrade)."""
+        deadline = time.monotonic() + timeout
+        while (current := self.transport()) != name:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.handle} still on {current!r}, not {name!r}")
+            time.sleep(0.05)
+
+    def disconnect(self) -> None:
+        """Disconnect this socket from its namespace (client-initiated)."""
+        self.client.request({"cmd": "disconnect", "sock": self.handle})
+
+    def wait_disconnect(self, timeout: float = 5) -> str:
+        """Wait for this socket to be disconnected and return the client's reason.
+
+        Reasons come from the client: ``"io server disconnect"``, ``"io client
+        disconnect"``, ``"transport close"``, ``"ping timeout"``...
+        """
+        queue = self._inbox.disconnects
+        return self.client._wait(lambda: _pop(queue), timeout, f"disconnect of {self.handle}")
+
+
+class NodeClient:
+    """A ``node tests/js/client.js`` process running one generation of ``socket.io-client``.
+
+    ``version`` is the client major version: 4 (Engine.IO 4), 2 or 1 (Engine.IO 3).
+    """
+
+    def __init__(self, version: int = 4, node: str = "node") -> None:
+        self.version = version
+        self._cond = threading.Condition()
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._inboxes: dict[str, _Inbox] = {}
+        self._ids = itertools.count(1)
+        self._handles = itertools.count(1)
+        self._alive = True
+        self._stderr: collections.deque[str] = collections.deque(maxlen=50)
+        self._proc = subprocess.Popen(
+            [node, str(CLIENT_JS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+            cwd=JS_DIR,
+        )
+        for reader in (self._read_stdout, self._read_stderr):
+            threading.Thread(target=reader, daemon=True).start()
+
+    def __enter__(self) -> NodeClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def connect(
+        self,
+        url: str,
+        namespace: str = "/",
+        transports: list[str] | None = None,
+        auth: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        timeout: float = 10,
+        listen: Sequence[str] = ("*",),
+        **opts: Any,
+    ) -> JSSocket:
+        """Connect a new socket to ``namespace`` on the server at ``url`` (``http://127.0.0.1:PORT``).
+
+        ``transports`` defaults to the client's own (polling, then upgrade to
+        websocket). ``auth`` exists on 4.x only; 1.x/2.x send credentials in
+        ``query``, which also rides on a namespace's CONNECT packet there.
+        ``listen`` names the events queued from the start, so that what a
+        server's connect handler emits is not missed; the default ``"*"`` queues
+        every event (use :meth:`JSSocket.listen` to answer the server's callbacks).
+        ``opts`` go to ``io()`` as they are (``forceNew``, ``upgrade``, ``path``,
+        ``extraHeaders``, ...); reconnection is off unless ``reconnection=True``.
+        Raises :class:`ConnectError` when the client reports a failure.
+        """
+        if auth is not None and self.version != 4:
+            raise ValueError(f"socket.io-client {self.version}.x has no auth: use query")
+        options = dict(opts)
+        for key, value in (("transports", transports), ("auth", auth), ("query", query)):
+            if value is not None:
+                options[key] = value
+        handle = f"s{next(self._handles)}"
+        inbox = _Inbox()
+        with self._cond:
+            # Registered before the command: events can arrive ahead of the connect reply.
+            self._inboxes[handle] = inbox
+        try:
+            reply = self.request(
+                {
+                    "cmd": "connect",
+                    "sock": handle,
+                    "url": url,
+                    "namespace": namespace,
+                    "version": self.version,
+                    "options": options,
+                    "listen": list(listen),
+                    "timeout_ms": int(timeout * 1000),
+                },
+                timeout=timeout + 5,
+                error=ConnectError,
+            )
+        except BaseException:
+            with self._cond:
+                del self._inboxes[handle]
+            raise
+        return JSSocket(self, handle, namespace, reply, inbox)
+
+    def request(
+        self,
+        command: dict[str, Any],
+        timeout: float = 10,
+        error: type[JSClientError] = JSClientError,
+    ) -> dict[str, Any]:
+        """Send one raw command and return its reply; raise ``error`` if it failed."""
+        command_id = next(self._ids)
+        line = json.dumps(to_wire({**command, "id": command_id})) + "\n"
+        with self._cond:
+            if not self._alive:
+                raise JSClientError(f"node client is gone{self._stderr_tail()}")
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(line)
+            self._proc.stdin.flush()
+        what = f"reply to {command['cmd']}"
+        reply = self._wait(lambda: self._replies.pop(command_id, None), timeout, what)
+        if not reply["ok"]:
+            raise error(reply["error"], from_wire(reply.get("data")))
+        return from_wire(reply)
+
+    def close(self) -> None:
+        """Stop the Node process (asks it to exit, then kills it)."""
+        with self._cond:
+            was_alive, self._alive = self._alive, False
+            self._cond.notify_all()
+        if was_alive and self._proc.poll() is None:
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write(json.dumps({"cmd": "exit", "id": 0}) + "\n")
+                self._proc.stdin.close()
+                self._proc.wait(timeout=3)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                pass
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for stream in (self._proc.stdout, self._proc.stderr):
+            if stream is not None:
+                stream.close()
+
+    def _wait(self, take: Callable[[], Any], timeout: float, what: str) -> Any:
+        """Wait until ``take()`` (called under the lock) returns something other than None."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = take()
+                if value is not None:
+                    return value
+                if not self._alive:
+                    raise JSClientError(
+                        f"node client gone, waiting for {what}{self._stderr_tail()}"
+                    )
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"timed out waiting for {what}")
+                self._cond.wait(remaining)
+
+    def _read_stdout(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                self._stderr.append(f"stdout: {line.rstrip()}")
+                continue
+            with self._cond:
+                self._dispatch(msg)
+                self._cond.notify_all()
+        with self._cond:
+            self._alive = False
+            self._cond.notify_all()
+
+    def _dispatch(self, msg: dict[str, Any]) -> None:
+        if "id" in msg:
+            self._replies[msg["id"]] = msg
+            return
+        inbox = self._inboxes.get(msg.get("sock", ""))
+        if inbox is None:
+            return
+        if msg["type"] == "event":
+            inbox.events[msg["event"]].append(from_wire(msg["args"]))
+        elif msg["type"] == "disconnect":
+            inbox.disconnects.append(msg["reason"])
+
+    def _read_stderr(self) -> None:
+        assert self._proc.stderr is not None
+        for line in self._proc.stderr:
+            self._stderr.append(line.rstrip())
+
+    def _stderr_tail(self) -> str:
+        return ("\nnode stderr:\n" + "\n".join(self._stderr)) if self._stderr else ""
