@@ -47,10 +47,14 @@ def node_modules_installed() -> bool:
 class JSClientError(Exception):
     """A command failed in the Node process, or the process is gone."""
 
-    def __init__(self, message: str, data: Any = None) -> None:
+    def __init__(
+        self, message: str, data: Any = None, description: int | str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.data = data
+        #: For transport failures: the HTTP status of the failed request, or a reason.
+        self.description = description
 
 
 class ConnectError(JSClientError):
@@ -59,7 +63,9 @@ class ConnectError(JSClientError):
     On 4.x a server refusal gives ``message`` and ``data`` from the CONNECT_ERROR
     packet. On 1.x/2.x a refusal gives the ERROR packet's payload as ``data`` (a
     string payload is also the ``message``); transport failures give messages
-    such as ``"xhr poll error"`` or ``"websocket error"`` on every version.
+    such as ``"xhr poll error"`` (``description`` is the HTTP status) or
+    ``"websocket error"`` on every version; ``"timeout"`` when nothing was
+    reported in time.
     """
 
 
@@ -304,7 +310,7 @@ class NodeClient:
         what = f"reply to {command['cmd']}"
         reply = self._wait(lambda: self._replies.pop(command_id, None), timeout, what)
         if not reply["ok"]:
-            raise error(reply["error"], from_wire(reply.get("data")))
+            raise error(reply["error"], from_wire(reply.get("data")), reply.get("description"))
         return from_wire(reply)
 
     def close(self) -> None:

@@ -173,10 +173,15 @@ async function maxScenario(opts, control) {
   await sleep(opts.settleMs);
   const open = opened.clients.filter((c) => c.open);
   await control.mark('held');
-  const res = open.length > 0
-    ? await fanOut.trigger(open[0], { seq: 0, room: null, data: 'x'.repeat(opts.payloadBytes) },
+  const droppedBeforeBroadcast = dropped;
+  // The newest connection triggers the broadcast: the oldest ones are the
+  // first a struggling server drops at its ping timeout.
+  const controller = open[open.length - 1];
+  const res = controller
+    ? await fanOut.trigger(controller, { seq: 0, room: null, data: 'x'.repeat(opts.payloadBytes) },
       open.length, opts.fanoutTimeoutMs)
     : { ms: null, complete: false, received: 0, acked: false };
+  const openAfter = opened.clients.filter((c) => c.open).length;
   closeAll(opened.clients);
   return {
     op: 'connection',
@@ -189,7 +194,15 @@ async function maxScenario(opts, control) {
     per_second: opened.clients.length / (opened.elapsedMs / 1000),
     latency_ms: summarize(opened.latencies),
     failures: opened.failures,
-    broadcast: { received: res.received, expected: open.length, complete: res.complete, ms: res.ms },
+    dropped_before_broadcast: droppedBeforeBroadcast,
+    open_after_broadcast: openAfter,
+    broadcast: {
+      received: res.received,
+      expected: open.length,
+      complete: res.complete,
+      acked: res.acked,
+      ms: res.ms,
+    },
   };
 }
 

@@ -130,7 +130,14 @@ function connect(cmd) {
   if (sockets.has(handle)) throw new Error(`sock ${handle} already exists`);
 
   const socket = io(url, options);
-  const rec = { socket, version, listeners: new Map(), catchAll: undefined, hooked: new Set(), catchAllOn: false };
+  const rec = {
+    socket,
+    version,
+    listeners: new Map(),
+    catchAll: undefined,
+    catchAllOn: false,
+    hooked: new Set(),
+  };
   sockets.set(handle, rec);
   // Events the server emits from its connect handler are delivered in the same
   // tick as 'connect': only listeners registered now can see them.
@@ -138,7 +145,7 @@ function connect(cmd) {
 
   return new Promise((resolve, reject) => {
     let settled = false;
-    const fail = (message, data) => {
+    const fail = (message, data, description) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -146,6 +153,7 @@ function connect(cmd) {
       sockets.delete(handle);
       const err = new Error(message);
       err.data = data;
+      err.description = description;
       reject(err);
     };
     const timer = setTimeout(() => fail('timeout'), cmd.timeout_ms || 10000);
@@ -166,8 +174,11 @@ function connect(cmd) {
     // 1.x/2.x: only engine-level failures land here; a refusal arrives as 'error'.
     socket.on('connect_error', (err) => {
       const data = version === 4 ? jsonSafe(err && err.data) : null;
-      write({ type: 'connect_error', sock: handle, error: errorMessage(err), data });
-      fail(errorMessage(err), data);
+      // Transport errors carry the HTTP status (or a reason) as description.
+      const raw = err && err.description;
+      const description = typeof raw === 'number' || typeof raw === 'string' ? raw : null;
+      write({ type: 'connect_error', sock: handle, error: errorMessage(err), data, description });
+      fail(errorMessage(err), data, description);
     });
     if (version !== 4) {
       socket.on('error', (payload) => {
@@ -176,6 +187,10 @@ function connect(cmd) {
         fail(errorMessage(payload), data);
       });
       socket.on('connect_timeout', () => fail('connect_timeout'));
+      // 1.x/2.x say nothing when the engine closes before it opened (a websocket
+      // accepted then dropped): fail now rather than at the timeout.
+      const engine = socket.io.engine;
+      if (engine) engine.once('close', (reason) => fail(`engine closed: ${reason}`));
     }
   });
 }
@@ -254,6 +269,7 @@ async function run(line) {
   } catch (err) {
     const reply = { id: cmd.id, ok: false, error: err.message };
     if (err.data !== undefined) reply.data = err.data;
+    if (err.description != null) reply.description = err.description;
     write(reply);
   }
 }

@@ -86,7 +86,8 @@ class _NullListener:
 
 
 def make_logger(option: bool | logging.Logger, name: str) -> logging.Logger:
-    """`True` logs at INFO on our logger, `False` only errors, a Logger is used as is."""
+    """`True` logs at INFO on our logger, `False` warnings and errors (refused
+    and malformed input among them), a Logger is used as is."""
     if isinstance(option, logging.Logger):
         return option
     logger = logging.getLogger(name)
@@ -95,7 +96,7 @@ def make_logger(option: bool | logging.Logger, name: str) -> logging.Logger:
         if not logging.root.handlers and not logger.handlers:
             logger.addHandler(logging.StreamHandler())
     elif logger.level == logging.NOTSET:
-        logger.setLevel(logging.ERROR)
+        logger.setLevel(logging.WARNING)
     return logger
 
 
@@ -461,14 +462,15 @@ class Server:
         origin = environ.get("HTTP_ORIGIN")
         if origin is None or allowed == []:
             return []
-        if allowed == "*":
+        # Same-origin requests are never refused: CORS governs only the others.
+        if allowed == "*" or origin in self._same_origins(environ):
             ok = True
         elif callable(allowed):
             ok = bool(allowed(origin))
-        elif allowed is None:
-            ok = origin in self._same_origins(environ)
         else:
-            ok = origin in ([allowed] if isinstance(allowed, str) else allowed)
+            ok = allowed is not None and origin in (
+                [allowed] if isinstance(allowed, str) else allowed
+            )
         if not ok:
             return None
         headers = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]

@@ -97,6 +97,7 @@ class Connection:
         "inbox",
         "running",
         "lock",
+        "held",
     )
 
     def __init__(self, session: engine.Session, decoder: sio.Decoder, lock: Any) -> None:
@@ -109,6 +110,9 @@ class Connection:
         self.inbox: deque[Callable[[], None]] = deque()
         self.running = False
         self.lock = lock
+        # While a connect handler runs, what it emits waits here so the client
+        # gets the CONNECT reply first.
+        self.held: list[eio.Packet] | None = None
 
 
 class Server:
@@ -266,7 +270,15 @@ class Server:
         return [eio.Packet(eio.MESSAGE, part) for part in parts]
 
     def send_packets(self, eio_sid: str, packets: list[eio.Packet]) -> None:
-        self.eio.send(eio_sid, packets)
+        conn = self.connections.get(eio_sid)
+        if conn is None:
+            return
+        if conn.held is not None:
+            with conn.lock:
+                if conn.held is not None:
+                    conn.held.extend(packets)
+                    return
+        conn.session.send_many(packets)
 
     def _send(self, conn: Connection, packet: sio.Packet) -> None:
         conn.session.send_many(self._encode(packet))
@@ -456,6 +468,8 @@ class Server:
         session.connect_deadline = None
         if self.always_connect:
             self._send_connected(conn, namespace, sid)
+        else:
+            conn.held = []
         error: dict[str, Any] = {"message": "Connection rejected by server"}
         try:
             accepted = (
@@ -469,6 +483,9 @@ class Server:
         except Exception:
             log.exception("%s: connect handler of %s failed", sid, namespace)
             accepted = False
+        finally:
+            with conn.lock:
+                held, conn.held = conn.held, None
         if not accepted:
             self.manager.disconnect(sid, namespace)
             conn.sids.pop(namespace, None)
@@ -479,6 +496,8 @@ class Server:
             return
         if not self.always_connect:
             self._send_connected(conn, namespace, sid)
+            if held:
+                session.send_many(held)
 
     def _send_connected(self, conn: Connection, namespace: str, sid: str) -> None:
         data = {"sid": sid} if conn.version == 4 else None

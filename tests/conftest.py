@@ -1,0 +1,109 @@
+"""Fixtures shared by the test suites: live servers on 127.0.0.1, service checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip a test whose service is missing; in CI a missing service fails it."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"required in CI: {reason}")
+        pytest.skip(reason)
+
+
+@dataclass
+class LiveServer:
+    """A server process started by `start_server`."""
+
+    proc: subprocess.Popen
+    port: int
+    log_path: Path
+    url: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def start_server(app: str, log_path: Path, async_mode: str = "threading",
+                 env: dict[str, str] | None = None, timeout: float = 20) -> LiveServer:
+    """Run ``python -m tests.serve app`` and wait for the port it prints."""
+    full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
+                "PYTHONUNBUFFERED": "1", **(env or {})}
+    log_file = open(log_path, "wb")  # noqa: SIM115 - lives as long as the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.serve", app, "--async-mode", async_mode],
+        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=log_file,
+    )
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()
+    if not line.startswith("PORT ") or time.monotonic() > deadline:
+        proc.kill()
+        raise RuntimeError(f"server did not start: {line!r}\n{log_path.read_text()}")
+    return LiveServer(proc, int(line.split()[1]), log_path)
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator:
+    """Start servers for a test; their logs are printed if the test fails."""
+    started: list[LiveServer] = []
+
+    def factory(app: str, async_mode: str = "threading", **env: str) -> LiveServer:
+        server = start_server(app, tmp_path / f"server{len(started)}.log", async_mode, env)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        for server in started:
+            sys.stderr.write(f"--- server log ({server.url}) ---\n{server.log()[-5000:]}\n")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="module")
+def module_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Like `server_factory`, for servers shared by the tests of one module."""
+    started: list[LiveServer] = []
+    directory = tmp_path_factory.mktemp("servers")
+
+    def factory(app: str, async_mode: str = "threading", **env: str) -> LiveServer:
+        server = start_server(app, directory / f"server{len(started)}.log", async_mode, env)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
