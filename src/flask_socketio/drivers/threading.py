@@ -8,6 +8,7 @@ package and nothing more: ``name``, ``spawn``, ``submit``, ``sleep``,
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import socket
 import threading
@@ -113,20 +114,56 @@ def serve(
     reloader_options: dict[str, Any] | None = None,
     log_output: bool = True,
     allow_unsafe_werkzeug: bool = False,
+    started: Callable[[Callable[[], None]], None] | None = None,
+    certfile: str | None = None,
+    keyfile: str | None = None,
     **options: Any,
 ) -> None:
-    """Serve with Werkzeug's threaded development server (websocket included)."""
-    from werkzeug.serving import run_simple
+    """Serve with Werkzeug's threaded development server (websocket included).
 
-    if not log_output:
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    run_simple(
-        host,
-        port,
-        app,
-        threaded=True,
-        use_reloader=use_reloader,
-        use_debugger=debug,
-        **(reloader_options or {}),
-        **options,
-    )
+    Works like ``werkzeug.serving.run_simple``, and in addition hands
+    `started` a function that stops the server (``SocketIO.stop()``). Without
+    `log_output` the request lines are not logged; the startup banner is.
+    ``certfile``/``keyfile`` (the eventlet/gevent spelling) become
+    ``ssl_context``.
+    """
+    from werkzeug._internal import _log
+    from werkzeug.serving import WSGIRequestHandler, is_running_from_reloader, make_server
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        """Logs errors, not every request (``log_output=False``)."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    if debug:
+        from werkzeug.debug import DebuggedApplication
+
+        app = DebuggedApplication(app, evalex=True)
+    if certfile:
+        options.setdefault("ssl_context", (certfile, keyfile))
+    if "request_handler" not in options:
+        options["request_handler"] = WSGIRequestHandler if log_output else QuietRequestHandler
+    reloaded = is_running_from_reloader()
+    inherited = os.environ.get("WERKZEUG_SERVER_FD") if reloaded else None
+    fd = int(inherited) if inherited else None
+    server = make_server(host, port, app, threaded=True, fd=fd, **options)
+    # The reloader's child process inherits the listening socket.
+    server.socket.set_inheritable(True)
+    os.environ["WERKZEUG_SERVER_FD"] = str(server.fileno())
+    if not reloaded:
+        server.log_startup()
+        _log("info", " * Press CTRL+C to quit")
+    if started is not None:
+        # shutdown() waits for serve_forever() to notice; never block the caller.
+        started(lambda: spawn(server.shutdown))
+    try:
+        if use_reloader:
+            from werkzeug._reloader import run_with_reloader
+
+            run_with_reloader(server.serve_forever, **(reloader_options or {}))
+        else:
+            server.serve_forever()
+    finally:
+        server.server_close()
+

@@ -94,22 +94,24 @@ class Session:
 
     def send_many(self, packets: Iterable[eio.Packet]) -> None:
         """Queue packets for the client; on a websocket, write them now."""
-        deliver = self.deliver
-        if deliver is not None:
+        if self.deliver is not None:
             if not self.closed:
-                deliver(list(packets))
+                self.deliver(list(packets))
             return
         with self.lock:
             if self.closed:
                 return
-            self.queue.extend(packets)
-            if len(self.queue) > self.server.max_queue_size:
-                overflow = True
-            else:
-                overflow = False
-                if self.ws is None or self.flushing:
+            ws = self.ws
+            if ws is None or self.flushing:
+                self.queue.extend(packets)
+                if len(self.queue) <= self.server.max_queue_size:
                     self.wake.set()
                     return
+                overflow = True
+            else:
+                # The fast path: nothing queued and nobody writing, so this
+                # thread writes, and drains whatever others queue meanwhile.
+                overflow = False
                 self.flushing = True
         if overflow:
             log.warning(
@@ -119,9 +121,16 @@ class Session:
             )
             self.close(TRANSPORT_ERROR, notify=False)
             return
+        version, b64 = self.version, self.b64
+        try:
+            ws.send_frames([ws_frame(p, version, b64) for p in packets])
+        except OSError:
+            self._writer_failed()
+            return
         self._flush_websocket()
 
     def _flush_websocket(self) -> None:
+        """Write everything queued; the caller holds the writer role (`flushing`)."""
         version, b64 = self.version, self.b64
         while True:
             with self.lock:
@@ -134,10 +143,13 @@ class Session:
             try:
                 ws.send_frames([ws_frame(p, version, b64) for p in batch])
             except OSError:
-                with self.lock:
-                    self.flushing = False
-                self.close(TRANSPORT_CLOSE, notify=False)
+                self._writer_failed()
                 return
+
+    def _writer_failed(self) -> None:
+        with self.lock:
+            self.flushing = False
+        self.close(TRANSPORT_CLOSE, notify=False)
 
     # -- polling ------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterable
 from typing import Any
 
 from wsproto.connection import Connection, ConnectionState, ConnectionType
@@ -127,9 +126,12 @@ class WebSocket:
         self._parts, self._size = [], 0
         return message
 
-    def send_frames(self, frames: Iterable[bytes]) -> None:
+    def send_frames(self, frames: list[bytes]) -> None:
         """Send already framed messages (see `frame_message`) in one write."""
-        self._send_raw(b"".join(frames))
+        if self.closed:
+            raise ConnectionError("websocket closed")
+        with self._lock:
+            self.sock.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def send(self, data: str | bytes) -> None:
         self._send_raw(frame_message(data))

@@ -31,6 +31,10 @@ log = logging.getLogger("flask_socketio.server")
 
 Handler = Callable[..., Any]
 
+# What `Server._trigger` returns when no handler took the event: such events
+# get no ack, as with python-socketio (a handler returning None acks empty).
+NOT_HANDLED: Any = object()
+
 
 class Reason:
     """Why a client disconnected, as passed to disconnect handlers."""
@@ -410,8 +414,12 @@ class Server:
     # -- dispatch -----------------------------------------------------------
 
     def _schedule(self, conn: Connection, job: Callable[[], None]) -> None:
-        """Run `job` after the earlier jobs of the same client, on the pool."""
-        if not self.async_handlers:
+        """Run `job` after the earlier jobs of the same client, on the pool.
+
+        In-process sessions (the test client) run their jobs inline, so that
+        what a test sends has been handled when its call returns.
+        """
+        if not self.async_handlers or conn.session.deliver is not None:
             job()
             return
         with conn.lock:
@@ -520,7 +528,7 @@ class Server:
             return
         event, *args = packet.data
         result = self._trigger(event, namespace, sid, *args)
-        if packet.id is not None and not conn.session.closed:
+        if packet.id is not None and result is not NOT_HANDLED and not conn.session.closed:
             self._send(conn, sio.Packet(sio.ACK, namespace, to_args(result), packet.id))
 
     def _ack(self, conn: Connection, packet: sio.Packet) -> None:
@@ -549,7 +557,7 @@ class Server:
             self.manager.disconnect(sid, namespace)
 
     def _trigger(self, event: str, namespace: str, *args: Any, optional: int = 0) -> Any:
-        """Call the handler of `event`, python-socketio style; None when there is none."""
+        """Call the handler of `event`, python-socketio style; NOT_HANDLED when there is none."""
         handlers = self.handlers.get(namespace)
         special = event in ("connect", "disconnect")
         if handlers:
@@ -573,7 +581,7 @@ class Server:
         ns_handler = self.namespace_handlers.get("*")
         if ns_handler is not None:
             return ns_handler.trigger_event(event, namespace, *args)
-        return None
+        return NOT_HANDLED
 
 
 class WSGIApp:
