@@ -55,6 +55,10 @@ class Manager:
                     self._leave(sid, namespace, room)
             self._eio_sids.pop((namespace, sid), None)
 
+    def can_disconnect(self, sid: str, namespace: str) -> bool:
+        """Whether this process holds the client (message-queue managers relay if not)."""
+        return self.is_connected(sid, namespace)
+
     def is_connected(self, sid: str, namespace: str) -> bool:
         return (namespace, sid) in self._eio_sids
 

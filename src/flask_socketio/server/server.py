@@ -324,6 +324,8 @@ class Server:
         eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
         conn = self.connections.get(eio_sid) if eio_sid else None
         if conn is None or conn.sids.get(namespace) != sid:
+            if not ignore_queue:
+                self.manager.can_disconnect(sid, namespace)
             return
         self._send(conn, sio.Packet(sio.DISCONNECT, namespace))
         self._leave_namespace(conn, namespace, Reason.SERVER_DISCONNECT)

@@ -1,0 +1,49 @@
+"""A bare Socket.IO server in a cluster: MESSAGE_QUEUE and CHANNEL pick the relay."""
+
+from __future__ import annotations
+
+import os
+
+from flask_socketio.managers import from_url
+from flask_socketio.server import Server, WSGIApp
+
+sio = Server(
+    client_manager=from_url(os.environ["MESSAGE_QUEUE"], channel=os.environ["CHANNEL"]),
+    async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+)
+app = WSGIApp(sio)
+
+
+@sio.on("broadcast")
+def broadcast(sid, data):
+    sio.emit("news", data)
+    return "sent"
+
+
+@sio.on("join")
+def join(sid, room, who=None):
+    sio.enter_room(who or sid, room)
+    return "joined"
+
+
+@sio.on("to_room")
+def to_room(sid, room, data):
+    sio.emit("news", data, to=room)
+    return "sent"
+
+
+@sio.on("call_to")
+def call_to(sid, target, data):
+    return sio.call("question", data, to=target, timeout=5)
+
+
+@sio.on("kick")
+def kick(sid, target):
+    sio.disconnect(target)
+    return "kicked"
+
+
+@sio.on("close_room")
+def close_room(sid, room):
+    sio.close_room(room)
+    return "closed"
