@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import itertools
 import json
 import shutil
@@ -223,8 +224,12 @@ class NodeClient:
             bufsize=1,
             cwd=JS_DIR,
         )
-        for reader in (self._read_stdout, self._read_stderr):
-            threading.Thread(target=reader, daemon=True).start()
+        self._readers = [
+            threading.Thread(target=reader, daemon=True)
+            for reader in (self._read_stdout, self._read_stderr)
+        ]
+        for thread in self._readers:
+            thread.start()
 
     def __enter__(self) -> NodeClient:
         return self
@@ -305,8 +310,11 @@ class NodeClient:
             if not self._alive:
                 raise JSClientError(f"node client is gone{self._stderr_tail()}")
             assert self._proc.stdin is not None
-            self._proc.stdin.write(line)
-            self._proc.stdin.flush()
+            try:
+                self._proc.stdin.write(line)
+                self._proc.stdin.flush()
+            except OSError as exc:
+                raise JSClientError(f"node client is gone: {exc}{self._stderr_tail()}") from exc
         what = f"reply to {command['cmd']}"
         reply = self._wait(lambda: self._replies.pop(command_id, None), timeout, what)
         if not reply["ok"]:
@@ -318,20 +326,24 @@ class NodeClient:
         with self._cond:
             was_alive, self._alive = self._alive, False
             self._cond.notify_all()
+        assert self._proc.stdin is not None
         if was_alive and self._proc.poll() is None:
             try:
-                assert self._proc.stdin is not None
                 self._proc.stdin.write(json.dumps({"cmd": "exit", "id": 0}) + "\n")
-                self._proc.stdin.close()
+                self._proc.stdin.flush()
                 self._proc.wait(timeout=3)
-            except (OSError, ValueError, subprocess.TimeoutExpired):
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         if self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        for stream in (self._proc.stdout, self._proc.stderr):
+        # The readers see EOF once the process is gone; close the pipes only after them.
+        for thread in self._readers:
+            thread.join(timeout=5)
+        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):
+                    stream.close()
 
     def _wait(self, take: Callable[[], Any], timeout: float, what: str) -> Any:
         """Wait until ``take()`` (called under the lock) returns something other than None."""
