@@ -23,7 +23,11 @@ tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package
 examples/chat/node_modules/.package-lock.json: examples/chat/package.json examples/chat/package-lock.json
 	cd examples/chat && npm ci --no-audit --no-fund --loglevel=error
 
-node: tests/js/node_modules/.package-lock.json
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
+node: tests/js/node_modules/.package-lock.json examples/chat/node_modules/.package-lock.json \
+	tests/browser/node_modules/.package-lock.json
 
 demo: $(STAMP) examples/chat/node_modules/.package-lock.json
 	$(PY) examples/chat/app.py

@@ -22,7 +22,8 @@ CLIENT_DIR = HERE / "node_modules" / "socket.io-client" / "dist"
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "change me in production")
-socketio = SocketIO(app)
+# SOCKETIO_ASYNC_MODE picks threading, eventlet or gevent; by default the best installed.
+socketio = SocketIO(app, async_mode=os.environ.get("SOCKETIO_ASYNC_MODE"))
 
 users: dict[str, str] = {}  # sid -> username
 
