@@ -19,6 +19,7 @@ and ``request.event`` set.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
 import sys
@@ -29,6 +30,7 @@ import flask
 from flask import has_request_context
 from flask.sessions import SessionMixin
 
+from .managers import from_url
 from .server import ConnectionRefusedError, Reason, Server, WSGIApp
 from .server.server import call_trimmed
 
@@ -91,12 +93,6 @@ def check_options(options: dict[str, Any]) -> None:
     serializer = options.get("serializer", "default")
     if serializer != "default":
         raise ValueError(f"serializer={serializer!r} is not supported; only 'default' (JSON) is")
-    if options.get("message_queue"):
-        raise NotImplementedError(
-            f"message_queue={options['message_queue']!r}: the message-queue client managers "
-            "(Redis, Kombu) are not available in this version yet; run one server process "
-            "without message_queue"
-        )
 
 
 class _ManagedSession(dict, SessionMixin):  # type: ignore[type-arg]
@@ -174,9 +170,11 @@ class SocketIO:
         of the user session taken at connect time; ``False`` lets Flask's session
         interface load and save it on every event, which shares server-side
         sessions (Flask-Session) both ways with HTTP routes.
-    :param message_queue: URL of a message queue for several server processes
-        (not available in this version yet: giving one raises NotImplementedError).
-    :param channel: the channel name on the message queue.
+    :param message_queue: URL of the message queue (``redis://``, ``amqp://``, any
+        Kombu URL) through which several server processes, and processes that
+        only emit (``SocketIO(message_queue=...)`` without an app), reach every
+        client.
+    :param channel: the channel name on the message queue (``'flask-socketio'``).
     :param path: where the Socket.IO server is exposed (``'socket.io'``);
         ``resource`` is an alias.
     :param kwargs: Socket.IO options (``client_manager``, ``logger``, ``json`` -
@@ -227,13 +225,13 @@ class SocketIO:
         """
         check_options(kwargs)
         options = {**self.server_options, **kwargs}
-        check_options(options)
         self.manage_session = options.pop("manage_session", self.manage_session)
-        self.message_queue = options.pop("message_queue", None)
+        self.message_queue = options.pop("message_queue", self.message_queue)
         self.channel = options.pop("channel", self.channel)
         path = options.pop("path", None)
         resource = options.pop("resource", None)
-        self._path = (path or resource or "socket.io").strip("/") or "socket.io"
+        if path or resource:
+            self._path = (path or resource).strip("/") or "socket.io"
         self.server_options = options
 
         if app is not None:
@@ -242,6 +240,11 @@ class SocketIO:
             app.extensions["socketio"] = self
             self.app = app
         server_kwargs = {k: v for k, v in options.items() if k not in IGNORED_OPTIONS}
+        if self.message_queue and "client_manager" not in server_kwargs:
+            # Without an app this process only emits (a worker, a script).
+            server_kwargs["client_manager"] = from_url(
+                self.message_queue, channel=self.channel, write_only=app is None
+            )
         if server_kwargs.get("json") is flask.json and app is not None:
             server_kwargs["json"] = _FlaskSafeJSON(app)
         if os.environ.get("FLASK_RUN_FROM_CLI") and server_kwargs.get("async_mode") is None:
@@ -526,9 +529,9 @@ class SocketIO:
         sid = getattr(flask.request, "sid", None)
         if sid is None:
             return None
-        return self.sid_on(sid, flask.request.namespace, namespace)  # type: ignore[attr-defined]
+        return self._sid_on(sid, flask.request.namespace, namespace)  # type: ignore[attr-defined]
 
-    def sid_on(self, sid: str, namespace: str, other: str) -> str | None:
+    def _sid_on(self, sid: str, namespace: str, other: str) -> str | None:
         """The sid that the client with `sid` on `namespace` has on `other`.
 
         Since protocol v5 each namespace of a connection has its own sid; they
@@ -634,8 +637,8 @@ class SocketIO:
         if host is None:
             host = "127.0.0.1"
         if port is None:
-            server_name = app.config.get("SERVER_NAME")
-            port = int(server_name.rsplit(":", 1)[1]) if server_name and ":" in server_name else 5000
+            server_name = app.config.get("SERVER_NAME") or ""
+            port = int(server_name.rsplit(":", 1)[1]) if ":" in server_name else 5000
         if debug is None:
             debug = app.debug
         if log_output is None:
@@ -657,7 +660,7 @@ class SocketIO:
                 "Werkzeug appears to be used in a production deployment. Consider switching "
                 "to a production web server instead."
             )
-        self.serve(
+        self._serve(
             app,
             host,
             port,
@@ -668,7 +671,7 @@ class SocketIO:
             **kwargs,
         )
 
-    def serve(
+    def _serve(
         self,
         app: flask.Flask,
         host: str,
@@ -680,20 +683,20 @@ class SocketIO:
         log_output: bool = True,
         **web_options: Any,
     ) -> None:
-        """Serve `app` with the server of the async mode, with no checks or defaults.
-
-        :meth:`run` and the ``flask run`` command call this; use :meth:`run`.
-        """
+        """Serve `app` with the server of the async mode: `run` and ``flask run``."""
         if debugger:
             self._insert_debugger(app)
-        self.server.driver.serve(
+        serve = self.server.driver.serve
+        if "started" in inspect.signature(serve).parameters:
+            # A driver that can stop its server hands `stop()` the way to.
+            web_options["started"] = self._set_stopper
+        serve(
             app,
             host,
             port,
             use_reloader=use_reloader,
             reloader_options=reloader_options,
             log_output=log_output,
-            started=self._set_stopper,
             **web_options,
         )
 

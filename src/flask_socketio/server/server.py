@@ -15,7 +15,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from .. import engine
 from ..drivers import load_driver
@@ -30,6 +30,9 @@ from .namespace import Namespace
 log = logging.getLogger("flask_socketio.server")
 
 Handler = Callable[..., Any]
+
+# Query parameters that belong to Engine.IO, not to the application.
+_ENGINE_QUERY = frozenset({"EIO", "transport", "t", "b64", "j", "sid"})
 
 # What `Server._trigger` returns when no handler took the event: such events
 # get no ack, as with python-socketio (a handler returning None acks empty).
@@ -72,6 +75,22 @@ def call_trimmed(fn: Callable[..., Any], *args: Any, optional: int = 0) -> Any:
         if room < len(args):
             args = args[: max(room, len(args) - optional)]
     return fn(*args)
+
+
+def query_auth(query: str | None) -> dict[str, str] | None:
+    """The `auth` of an old (EIO=3) client: its query string, last value per key.
+
+    Such clients send credentials as query parameters: for "/" those of the
+    Engine.IO handshake (Engine.IO's own left out), for other namespaces those
+    appended to the CONNECT packet (``40/admin?token=abc,``).
+
+    >>> query_auth("token=abc&EIO=3&transport=polling&t=x")
+    {'token': 'abc'}
+    """
+    if not query:
+        return None
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return {key: value for key, value in pairs if key not in _ENGINE_QUERY} or None
 
 
 class _Waiter:
@@ -470,12 +489,10 @@ class Server:
             auth = packet.data
         else:
             sid = session.sid if namespace == "/" else f"{namespace}#{session.sid}"
-            auth = dict(parse_qs(packet.query or "")) if packet.query else None
-            if auth:
-                auth = {key: values[-1] for key, values in auth.items()}
+            auth = query_auth(packet.query)
         self.manager.connect(session.sid, namespace, sid)
         conn.sids[namespace] = sid
-        session.connect_deadline = None
+        connect_deadline, session.connect_deadline = session.connect_deadline, None
         if self.always_connect:
             self._send_connected(conn, namespace, sid)
         else:
@@ -503,6 +520,9 @@ class Server:
                 self._send(conn, sio.Packet(sio.DISCONNECT, namespace))
             else:
                 self._send_connect_error(conn, namespace, error)
+            if not conn.sids:
+                # A client refused everywhere still meets the connect timeout.
+                session.connect_deadline = connect_deadline
             return
         if not self.always_connect:
             self._send_connected(conn, namespace, sid)
