@@ -1,12 +1,15 @@
 """Helpers for the seed tests: app servers in subprocesses and recording clients.
 
 ``start_server(name)`` runs ``apps/<name>.py`` through ``serve.py`` with the
-interpreter that runs pytest. ``Recorder`` collects what a real
-``socketio.Client`` receives on each namespace and lets a test wait for it.
+interpreter that runs pytest (``start_flask_run`` through ``flask run``).
+``connected_client`` gives a real python-socketio client (``OrderedClient``:
+events handled in the order the server sent them) with a ``Recorder`` that
+collects what it receives on each namespace and lets a test wait for it.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import queue
 import socket
@@ -14,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +32,30 @@ APPS_DIR = SEED_DIR / "apps"
 SERVE = SEED_DIR / "serve.py"
 
 START_TIMEOUT = 20.0
-WAIT_TIMEOUT = 10.0
+WAIT_TIMEOUT = 15.0
 TRANSPORTS = ("websocket", "polling")
+
+
+def _is_reference() -> bool:
+    import flask_socketio
+
+    try:
+        dist = importlib.metadata.distribution("Flask-SocketIO")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    reference = Path(str(dist.locate_file("flask_socketio/__init__.py"))).resolve()
+    return reference == Path(flask_socketio.__file__).resolve()
+
+
+# Whether ``flask_socketio`` is Flask-SocketIO itself (the reference the tests are
+# validated against) rather than this project. The apps run with the same
+# interpreter and environment, so they import the same package.
+IS_REFERENCE = _is_reference()
+
+
+def token() -> str:
+    """A short unique string, so that a test only looks at its own traces."""
+    return uuid.uuid4().hex[:10]
 
 
 @dataclass
@@ -92,27 +118,38 @@ def _wait_accepting(server: Server, deadline: float) -> bool:
     return False
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _launch(
+    name: str, log_dir: Path, command: list[str], env: dict[str, str], attempt: int
+) -> Server:
+    stdout_path = log_dir / f"{name}.{attempt}.stdout"
+    stderr_path = log_dir / f"{name}.{attempt}.stderr"
+    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=str(log_dir)
+        )
+    return Server(name, process, stdout_path, stderr_path)
+
+
+def _child_env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SEED_ASYNC_MODE", "threading")
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
 def start_server(name: str, log_dir: Path, env: dict[str, str] | None = None) -> Server:
-    """Start ``apps/<name>.py`` and return once it accepts connections."""
-    app_path = APPS_DIR / f"{name}.py"
-    child_env = dict(os.environ)
-    child_env.setdefault("SEED_ASYNC_MODE", "threading")
-    child_env["PYTHONUNBUFFERED"] = "1"
-    child_env.update(env or {})
+    """Start ``apps/<name>.py`` through ``serve.py``; return once it accepts connections."""
+    command = [sys.executable, str(SERVE), str(APPS_DIR / f"{name}.py")]
     last_error = ""
     for attempt in range(3):
-        stdout_path = log_dir / f"{name}.{attempt}.stdout"
-        stderr_path = log_dir / f"{name}.{attempt}.stderr"
-        with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-            process = subprocess.Popen(
-                [sys.executable, str(SERVE), str(app_path)],
-                stdout=out,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                env=child_env,
-                cwd=str(log_dir),
-            )
-        server = Server(name, process, stdout_path, stderr_path)
+        server = _launch(name, log_dir, command, _child_env(env), attempt)
         deadline = time.monotonic() + START_TIMEOUT
         try:
             server.port = _read_port(server, deadline)
@@ -125,14 +162,36 @@ def start_server(name: str, log_dir: Path, env: dict[str, str] | None = None) ->
     raise RuntimeError(f"could not start {name}:\n{last_error}")
 
 
+def start_flask_run(name: str, log_dir: Path) -> Server:
+    """Start ``apps/<name>.py`` with ``flask run`` (the documentation's CLI example)."""
+    last_error = ""
+    for attempt in range(3):
+        port = _free_port()
+        command = [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)]
+        env = _child_env({"FLASK_APP": str(APPS_DIR / f"{name}.py")})
+        server = _launch(f"{name}-flask-run", log_dir, command, env, attempt)
+        server.port = port
+        if _wait_accepting(server, time.monotonic() + START_TIMEOUT):
+            return server
+        server.stop()
+        last_error = server.stderr()
+    raise RuntimeError(f"could not start {name} with flask run:\n{last_error}")
+
+
 class OrderedEngineIOClient(engineio.Client):
-    """An Engine.IO client that dispatches received messages one at a time, in order.
+    """An Engine.IO client that dispatches received messages one at a time, in order,
+    and that does not linger when disconnecting.
 
     python-engineio's client starts a new thread for every message it receives, so
     two events (or an event and an ack) sent in order by the server can reach the
     application out of order. The tests need the server's order to prove that
     something did *not* arrive (everything sent before a later marker has been
     seen once the marker is seen), so messages go through one FIFO worker thread.
+
+    On disconnect the stock client waits for its read loop (a pending long-poll
+    can last a ping interval) and for the websocket closing handshake (up to 3 s;
+    Werkzeug never answers it). The tests never need either, and a rejected
+    connection disconnects inside ``connect()``, so neither is waited for here.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -151,6 +210,13 @@ class OrderedEngineIOClient(engineio.Client):
             return None
         return super()._trigger_event(event, *args, **kwargs)
 
+    def disconnect(self, abort: bool = False, reason: Any = None) -> None:
+        ws = getattr(self, "ws", None)
+        if ws is not None and self.current_transport == "websocket":
+            close = ws.close
+            ws.close = lambda *args, **kwargs: close(timeout=0)
+        super().disconnect(abort=True, reason=reason)
+
     def stop_dispatch(self) -> None:
         self._inbox.put(None)
 
@@ -162,9 +228,11 @@ class OrderedClient(socketio.Client):
         return OrderedEngineIOClient
 
     def close(self) -> None:
-        """Disconnect and stop the dispatch thread."""
-        self.disconnect()
-        self.eio.stop_dispatch()
+        """Disconnect, then stop the dispatch thread."""
+        try:
+            self.disconnect()
+        finally:
+            self.eio.stop_dispatch()
 
 
 @dataclass
@@ -254,12 +322,15 @@ class Recorder:
 def connected_client(
     server: Server,
     namespaces: Iterable[str] = ("/",),
-    transport: str = "websocket",
+    transport: str | None = "websocket",
     headers: dict[str, str] | None = None,
     auth: Any = None,
     replies: dict[str, Callable[..., Any]] | None = None,
 ) -> Iterator[tuple[socketio.Client, Recorder]]:
-    """A connected ``OrderedClient`` with a ``Recorder``; disconnected on exit."""
+    """A connected ``OrderedClient`` with a ``Recorder``; disconnected on exit.
+
+    ``transport=None`` lets the client start with polling and upgrade.
+    """
     client = OrderedClient(reconnection=False)
     namespaces = list(namespaces)
     recorder = Recorder(client, namespaces, replies=dict(replies or {}))
@@ -267,7 +338,7 @@ def connected_client(
         client.connect(
             server.url,
             namespaces=namespaces,
-            transports=[transport],
+            transports=[transport] if transport else None,
             headers=headers or {},
             auth=auth,
             wait_timeout=WAIT_TIMEOUT,
@@ -298,7 +369,8 @@ def simple_client(
     try:
         yield client
     finally:
-        client.disconnect()
+        # In the background: see OrderedClient.close.
+        threading.Thread(target=client.disconnect, daemon=True).start()
 
 
 def ack_args(
@@ -317,3 +389,9 @@ def ack_args(
     if not done.wait(WAIT_TIMEOUT):
         raise AssertionError(f"no ack for {event!r} on {namespace}")
     return result[0]
+
+
+def cookie_headers(http: Any) -> dict[str, str]:
+    """The cookies of a ``requests.Session`` as headers for a Socket.IO client."""
+    cookies = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    return {"Cookie": cookies}

@@ -37,6 +37,7 @@ def login(name):
     return 'logged in'
 
 
+# The documentation's example, verbatim from here on (its imports included).
 import functools  # noqa: E402
 
 from flask import request  # noqa: E402, F401

@@ -22,5 +22,9 @@ def index():
     return render_template('index.html')
 
 
+# Run as a script, this is the documentation's start-up. With Flask-SocketIO 5.x
+# on the Werkzeug server (no eventlet/gevent) and no terminal on stdin, run()
+# raises RuntimeError unless allow_unsafe_werkzeug=True is passed, as the tests'
+# launcher (serve.py) does.
 if __name__ == '__main__':
     socketio.run(app)

@@ -1,5 +1,11 @@
 """Doc section "Sending Messages": ``send()`` and ``emit()`` with ``namespace=``.
 
+Flask-SocketIO 5.x disagrees with the documentation here: a client has a
+different sid on each namespace (Socket.IO protocol 5), and ``send()``/``emit()``
+address ``request.sid``, the sid of the *incoming* namespace ("/"), so these
+replies on ``/chat`` reach nobody; the documentation promises them to the
+sender (see ``test_sending.py``).
+
 Added: a ``connect`` handler on ``/chat``. Flask-SocketIO 5.x (python-socketio
 5.x) refuses connections to a namespace that has no handlers unless it is listed
 in ``namespaces=``; without it a client could not join ``/chat`` to receive

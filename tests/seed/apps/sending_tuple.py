@@ -1,6 +1,9 @@
 """Doc section "Sending Messages": a tuple sends an event with several arguments.
 
-Added: a ``connect`` handler on ``/chat`` (see ``sending_namespace.py``).
+Added: a ``connect`` handler on ``/chat`` and ``my tuple event``, the same emit
+without ``namespace=``. In Flask-SocketIO 5.x the documentation's reply on
+``/chat`` reaches nobody (see ``sending_namespace.py``), so the tuple expansion
+is also observed through ``my tuple event``.
 """
 
 import os
@@ -19,6 +22,11 @@ socketio = SocketIO(app, async_mode=ASYNC_MODE)
 @socketio.on('my event')
 def handle_my_custom_event(json):
     emit('my response', ('foo', 'bar', json), namespace='/chat')
+
+
+@socketio.on('my tuple event')
+def handle_my_tuple_event(json):
+    emit('my response', ('foo', 'bar', json))
 
 
 @socketio.on('connect', namespace='/chat')
