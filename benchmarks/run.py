@@ -24,10 +24,11 @@ from pathlib import Path
 
 from harness import envs, metrics
 from harness.loadgen import LoadgenError, run_scenario
-from harness.report import Outcome, notes, table
+from harness.report import Outcome, render
 from harness.server import Server, ServerError
 
 SCENARIOS = ["connect", "echo", "broadcast", "rooms", "max"]
+IMPLEMENTATIONS = ["ref", "ours", "mock"]
 
 
 @dataclass
@@ -93,6 +94,10 @@ def run_one(
             )
             if not server.alive():
                 raise ServerError(f"died during the scenario: {server.stderr_tail()}")
+            stopping = time.monotonic()
+        if time.monotonic() - stopping > 5:
+            # Thousands of threads can take the kernel a while to tear down.
+            log(f"stopping the server took {time.monotonic() - stopping:.0f} s")
         outcome.figures = metrics.FIGURES[scenario](measurement)
         raw["result"] = measurement.result
         raw["marks"] = {name: asdict(s) for name, s in measurement.marks.items()}
@@ -111,7 +116,7 @@ def headline(outcome: Outcome) -> str:
     return f"{outcome.impl} {outcome.scenario}: {first.label} {value}"
 
 
-def versions_line(ref_venv: Path, impls: list[str]) -> str:
+def environment_line(ref_venv: Path, impls: list[str]) -> str:
     parts = [f"Python {platform.python_version()} (driver)", f"{os.cpu_count()} cores"]
     node = subprocess.run(["node", "--version"], capture_output=True, text=True)
     parts.append(f"Node {node.stdout.strip()}")
@@ -125,7 +130,13 @@ def versions_line(ref_venv: Path, impls: list[str]) -> str:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--impl", choices=["ref", "ours", "both"], default="both")
+    p.add_argument(
+        "--impl",
+        default="both",
+        help="ref, ours, both (= ref,ours), or a comma-separated list that may add\n"
+        "mock: a bare Node server that shows the load generator's ceiling",
+    )
+    p.add_argument("--repeat", type=int, default=1, help="runs of each; the table shows medians")
     p.add_argument(
         "--scenario",
         default=",".join(SCENARIOS),
@@ -137,6 +148,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="reduced sizes, for a smoke run")
     p.add_argument("--timeout", type=float, default=300, help="seconds per scenario run")
     p.add_argument("--json", type=Path, help="raw results file (default: results/<time>.json)")
+    p.add_argument(
+        "--report", type=Path, metavar="JSON", help="print the table of a saved run; run nothing"
+    )
     defaults = Sizes()
     for name, value in asdict(defaults).items():
         p.add_argument(
@@ -146,6 +160,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             help=f"default {value} ({getattr(QUICK, name)} with --quick)",
         )
     args = p.parse_args(argv)
+    args.impls = ["ref", "ours"] if args.impl == "both" else args.impl.split(",")
+    if not args.impls or set(args.impls) - set(IMPLEMENTATIONS):
+        p.error(f"--impl takes both or a list from {','.join(IMPLEMENTATIONS)}")
     args.scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
@@ -167,10 +184,9 @@ def raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def main(argv: list[str]) -> int:
-    args = parse_args(argv)
-    impls = ["ref", "ours"] if args.impl == "both" else [args.impl]
-    raise_open_files_limit()
+def run_all(args: argparse.Namespace) -> dict:
+    """Every scenario for every implementation; the raw record of the run."""
+    impls: list[str] = args.impls
     envs.ensure_loadgen(log)
     chosen: dict[str, envs.Implementation] = {}
     if "ref" in impls:
@@ -178,46 +194,43 @@ def main(argv: list[str]) -> int:
         chosen["ref"] = envs.ref(args.ref_venv)
     if "ours" in impls:
         chosen["ours"] = envs.ours(args.ours_python)
+    if "mock" in impls:
+        chosen["mock"] = envs.mock()
 
     started = time.monotonic()
-    outcomes: list[Outcome] = []
     raws: list[dict] = []
-    # Interleaved per scenario, so both implementations meet the same
-    # machine conditions as closely as possible.
+    # Interleaved per scenario, so the implementations meet the same machine
+    # conditions as closely as possible.
     for scenario in args.scenarios:
-        for name in impls:
-            log(f"{name} {scenario} ({args.async_mode}) ...")
-            outcome, raw = run_one(
-                chosen[name], scenario, args.async_mode, args.sizes, args.timeout
-            )
-            log(headline(outcome))
-            outcomes.append(outcome)
-            raws.append(raw)
-    elapsed = time.monotonic() - started
+        for _ in range(args.repeat):
+            for name in impls:
+                log(f"{name} {scenario} ({args.async_mode}) ...")
+                outcome, raw = run_one(
+                    chosen[name], scenario, args.async_mode, args.sizes, args.timeout
+                )
+                log(headline(outcome))
+                raws.append(raw)
+    return {
+        "async_mode": args.async_mode,
+        "impls": impls,
+        "sizes": asdict(args.sizes),
+        "elapsed_s": time.monotonic() - started,
+        "environment": environment_line(args.ref_venv, impls),
+        "runs": raws,
+    }
 
-    title = f"## {', '.join(impls)}, async mode {args.async_mode}, {elapsed:.0f} s"
-    print(title)
-    print()
-    print(versions_line(args.ref_venv, impls))
-    print()
-    print(table(outcomes, impls))
-    found = notes(outcomes)
-    if found:
-        print()
-        print("\n".join(found))
 
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if args.report:
+        print(render(json.loads(args.report.read_text())))
+        return 0
+    raise_open_files_limit()
+    data = run_all(args)
     path = args.json or envs.BENCH_DIR / "results" / time.strftime("%Y%m%d-%H%M%S.json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(
-            {
-                "async_mode": args.async_mode,
-                "sizes": asdict(args.sizes),
-                "runs": raws,
-            },
-            indent=1,
-        )
-    )
+    path.write_text(json.dumps(data, indent=1))
+    print(render(data))
     log(f"raw results: {path}")
     return 0
 

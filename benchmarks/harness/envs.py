@@ -48,19 +48,25 @@ SHARED_DISTRIBUTIONS = [
 
 @dataclass(frozen=True)
 class Implementation:
-    name: str  # "ref" or "ours"
-    python: Path
-    pythonpath: Path | None  # prepended to PYTHONPATH for the server
-    expected_package_dir: Path  # where the imported flask_socketio must live
+    name: str  # "ref", "ours" or "mock"
+    command: list[str]  # starts a server that prints IMPL and PORT lines
+    pythonpath: Path | None  # the server's PYTHONPATH (None: unset)
+    expected_package_dir: Path | None  # where the imported flask_socketio must live
 
 
 def ours(python: Path) -> Implementation:
     src = REPO_DIR / "src"
-    return Implementation("ours", python, src, src)
+    return Implementation("ours", [str(python), str(BENCH_DIR / "serve.py")], src, src)
 
 
 def ref(venv: Path) -> Implementation:
-    return Implementation("ref", venv / "bin" / "python", None, venv)
+    python = venv / "bin" / "python"
+    return Implementation("ref", [str(python), str(BENCH_DIR / "serve.py")], None, venv)
+
+
+def mock() -> Implementation:
+    """The Node mock server: the load generator's ceiling, not a contender."""
+    return Implementation("mock", ["node", str(LOADGEN_DIR / "mock-server.js")], None, None)
 
 
 def missing_modules(python: Path, modules: list[str]) -> list[str]:

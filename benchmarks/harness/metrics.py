@@ -19,6 +19,7 @@ class Figure:
     label: str
     value: float | str | None
     better: str = ""  # HIGHER, LOWER, or "" for figures that are not compared
+    spread: tuple[float, float] | None = None  # lowest and highest over repeated runs
 
 
 def _window(m: Measurement) -> tuple[float, float, float]:
@@ -37,10 +38,12 @@ def _per(total: float, count: float) -> float | None:
 
 def _cpu_figures(m: Measurement, op: str) -> list[Figure]:
     wall, server_cpu, loadgen_cpu = _window(m)
+    waited = m.marks["end"].loadgen_wait - m.marks["start"].loadgen_wait
     return [
         Figure(f"server CPU ms / {op}", _per(server_cpu * 1000, m.result["ops"]), LOWER),
         Figure("server CPU busy (cores)", _per(server_cpu, wall)),
         Figure("loadgen CPU busy (cores)", _per(loadgen_cpu, wall)),
+        Figure("loadgen waiting for a CPU (share)", _per(waited, wall)),
     ]
 
 
@@ -84,6 +87,8 @@ def fan_out(m: Measurement) -> list[Figure]:
         *_cpu_figures(m, "delivery"),
         Figure("delivered / expected", f"{r['ops']}/{r['expected_deliveries']}"),
     ]
+    if r["incomplete"]:
+        figures.append(Figure("incomplete fan-outs", f"{r['incomplete']}/{r['fanouts']}"))
     if r["wrong_room"]:
         figures.append(Figure("deliveries outside the room", r["wrong_room"]))
     return figures
@@ -95,11 +100,30 @@ def max_connections(m: Measurement) -> list[Figure]:
     return [
         Figure("connections held", r["held"], HIGHER),
         Figure("stopped by", r["stopped_by"]),
+        Figure("failed connects", r["failures"]["total"]),
+        Figure("dropped by the server", r["dropped"]),
         Figure("connections/s", r["per_second"], HIGHER),
         *_cpu_figures(m, "connection"),
         *_held_figures(m, r["held"]),
         Figure("broadcast received / held", f"{bcast['received']}/{bcast['expected']}"),
-        Figure("broadcast fan-out ms", bcast["ms"], LOWER),
+        Figure(
+            "broadcast fan-out ms",
+            bcast["ms"] if bcast["complete"] else f"timed out at {bcast['ms'] or 0:,.0f}",
+            LOWER,
+        ),
+        *_broadcast_window(m),
+    ]
+
+
+def _broadcast_window(m: Measurement) -> list[Figure]:
+    start, end = m.marks["broadcast_start"], m.marks["broadcast_end"]
+    wall = end.wall - start.wall
+    return [
+        Figure("broadcast: server CPU busy (cores)", _per(end.server_cpu - start.server_cpu, wall)),
+        Figure(
+            "broadcast: loadgen waiting for a CPU (share)",
+            _per(end.loadgen_wait - start.loadgen_wait, wall),
+        ),
     ]
 
 

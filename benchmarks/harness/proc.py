@@ -18,6 +18,7 @@ class Sample:
     wall: float  # time.monotonic(), seconds
     server_cpu: float  # seconds of user + system time since the server started
     loadgen_cpu: float
+    loadgen_wait: float  # seconds the load generator's main thread sat runnable without a CPU
     rss_kib: int  # server's resident set
     threads: int  # server's thread count
 
@@ -29,6 +30,19 @@ def cpu_seconds(pid: int) -> float:
     # its closing parenthesis; then utime and stime are the 12th and 13th.
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
+
+
+def runqueue_wait_seconds(pid: int) -> float:
+    """Time the process's main thread was ready to run but had no CPU.
+
+    A server with thousands of busy threads can starve a single-threaded load
+    generator; this tells that apart from a server that is simply slow.
+    """
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (FileNotFoundError, IndexError):  # kernels without schedstats
+        return 0.0
 
 
 def memory_and_threads(pid: int) -> tuple[int, int]:
@@ -48,6 +62,7 @@ def sample(server_pid: int, loadgen_pid: int) -> Sample:
         wall=time.monotonic(),
         server_cpu=cpu_seconds(server_pid),
         loadgen_cpu=cpu_seconds(loadgen_pid),
+        loadgen_wait=runqueue_wait_seconds(loadgen_pid),
         rss_kib=rss_kib,
         threads=threads,
     )

@@ -1,10 +1,12 @@
 """The markdown table: one row per figure, ref and ours side by side."""
 
+import statistics
 from dataclasses import dataclass
 
 from .metrics import Figure
 
 LOADGEN_BOUND_CORES = 0.85  # a single Node thread near one full core saturates
+LOADGEN_STARVED_SHARE = 0.2  # ready to run but without a CPU this much of the window
 
 
 @dataclass
@@ -13,6 +15,39 @@ class Outcome:
     scenario: str
     figures: list[Figure] | None = None
     error: str | None = None
+    runs: int = 1
+    failed_runs: int = 0
+    warning: str | None = None  # the error of a failed run among good ones
+
+
+def _median_figure(figures: list[Figure]) -> Figure:
+    first = figures[0]
+    numbers = [f.value for f in figures if isinstance(f.value, (int, float))]
+    if numbers:
+        spread = (min(numbers), max(numbers)) if len(numbers) > 1 and first.better else None
+        return Figure(first.label, statistics.median(numbers), first.better, spread)
+    texts = list(dict.fromkeys(f.value for f in figures if isinstance(f.value, str)))
+    return Figure(first.label, ", ".join(texts) if texts else None, first.better)
+
+
+def combine(runs: list[Outcome]) -> Outcome:
+    """One outcome from repeated runs: each figure's median over the runs
+    that succeeded; failed only when every run failed."""
+    good = [run for run in runs if run.error is None]
+    if not good:
+        return runs[-1]
+    first = runs[0]
+    combined = Outcome(first.impl, first.scenario, runs=len(runs))
+    failed = [run for run in runs if run.error is not None]
+    if failed:
+        combined.failed_runs = len(failed)
+        combined.warning = failed[0].error
+    by_label: dict[str, list[Figure]] = {}
+    for run in good:
+        for figure in run.figures or []:
+            by_label.setdefault(figure.label, []).append(figure)
+    combined.figures = [_median_figure(figures) for figures in by_label.values()]
+    return combined
 
 
 def _format(value: float | str | None) -> str:
@@ -44,14 +79,20 @@ def _cell(outcome: Outcome | None, figure: Figure | None) -> str:
         return ""
     if outcome.error is not None:
         return "FAILED"
-    return _format(figure.value if figure else None)
+    if figure is None:
+        return _format(None)
+    if figure.spread is None:
+        return _format(figure.value)
+    low, high = (_format(v) for v in figure.spread)
+    return _format(figure.value) if low == high else f"{_format(figure.value)} ({low}–{high})"
 
 
 def table(outcomes: list[Outcome], impls: list[str]) -> str:
     by_key = {(o.impl, o.scenario): o for o in outcomes}
     scenarios = list(dict.fromkeys(o.scenario for o in outcomes))
     header = ["scenario", "figure", *impls]
-    if len(impls) == 2:
+    compare = "ref" in impls and "ours" in impls
+    if compare:
         header.append("ref/ours")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for scenario in scenarios:
@@ -66,7 +107,7 @@ def table(outcomes: list[Outcome], impls: list[str]) -> str:
             shown = f"{label} {some.better}".strip() if some else label
             row = [scenario if i == 0 else "", shown]
             row += [_cell(runs[impl], figs[impl]) for impl in impls]
-            if len(impls) == 2:
+            if compare:
                 row.append(_ratio(figs.get("ref"), figs.get("ours")))
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -79,11 +120,52 @@ def notes(outcomes: list[Outcome]) -> list[str]:
         if o.error is not None:
             found.append(f"- {o.impl} {o.scenario}: FAILED: {o.error}")
             continue
+        if o.failed_runs:
+            found.append(
+                f"- {o.impl} {o.scenario}: {o.failed_runs} of {o.runs} runs failed: {o.warning}"
+            )
         for f in o.figures or []:
-            if f.label.startswith("loadgen CPU") and isinstance(f.value, float):
-                if f.value > LOADGEN_BOUND_CORES:
-                    found.append(
-                        f"- {o.impl} {o.scenario}: the load generator was busy "
-                        f"{f.value:.2f} cores: it may have been the bottleneck"
-                    )
+            if not isinstance(f.value, float):
+                continue
+            if f.label.startswith("loadgen CPU busy") and f.value > LOADGEN_BOUND_CORES:
+                found.append(
+                    f"- {o.impl} {o.scenario}: the load generator was busy "
+                    f"{f.value:.2f} cores: it may have been the bottleneck"
+                )
+            if f.label.startswith("loadgen waiting") and f.value > LOADGEN_STARVED_SHARE:
+                found.append(
+                    f"- {o.impl} {o.scenario}: the load generator waited for a CPU "
+                    f"{f.value:.0%} of the time ({f.label}): the machine was saturated"
+                )
     return found
+
+
+def _outcome(raw: dict) -> Outcome:
+    figures = [
+        Figure(f["label"], f["value"], f["better"], tuple(f["spread"]) if f.get("spread") else None)
+        for f in raw.get("figures", [])
+    ]
+    return Outcome(raw["impl"], raw["scenario"], figures or None, raw.get("error"))
+
+
+def render(data: dict) -> str:
+    """The report of a run, from its raw record (run.py's JSON)."""
+    impls: list[str] = data.get("impls") or list(dict.fromkeys(r["impl"] for r in data["runs"]))
+    grouped: dict[tuple[str, str], list[Outcome]] = {}
+    for raw in data["runs"]:
+        grouped.setdefault((raw["scenario"], raw["impl"]), []).append(_outcome(raw))
+    outcomes = [combine(runs) for runs in grouped.values()]
+    repeats = max(len(runs) for runs in grouped.values()) if grouped else 0
+    title = f"## {', '.join(impls)}, async mode {data['async_mode']}"
+    if repeats > 1:
+        title += f", median of {repeats} runs (lowest–highest)"
+    if "elapsed_s" in data:
+        title += f", {data['elapsed_s']:.0f} s"
+    lines = [title, ""]
+    if data.get("environment"):
+        lines += [data["environment"], ""]
+    lines.append(table(outcomes, impls))
+    found = notes(outcomes)
+    if found:
+        lines += ["", *found]
+    return "\n".join(lines)

@@ -33,7 +33,7 @@ class Server:
             env["PYTHONPATH"] = str(impl.pythonpath)
         self._stderr = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
-            [str(impl.python), str(BENCH_DIR / "serve.py")],
+            impl.command,
             cwd=BENCH_DIR,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -73,6 +73,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._stderr.close()
 
     def _wait_until_ready(self) -> None:
         # Read stdout in a thread: it must keep being drained after the PORT
@@ -92,10 +93,10 @@ class Server:
                 self.package_dir = value
             elif key == "PORT":
                 self.port = int(value)
-        if not Path(self.package_dir).is_relative_to(self.impl.expected_package_dir):
+        expected = self.impl.expected_package_dir
+        if expected is not None and not Path(self.package_dir).is_relative_to(expected):
             raise ServerError(
-                f"imported flask_socketio from {self.package_dir}, "
-                f"expected it under {self.impl.expected_package_dir}"
+                f"imported flask_socketio from {self.package_dir}, expected it under {expected}"
             )
         self._wait_for_health(deadline)
 

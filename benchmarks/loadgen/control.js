@@ -10,15 +10,20 @@
 
 const readline = require('readline');
 
+// Sampling /proc takes milliseconds; a driver silent for this long is gone.
+const MARK_TIMEOUT_MS = 60000;
+
 class Control {
   constructor(sync) {
     this.sync = sync;
     this.waiting = [];
+    this.early = 0;
     if (sync) {
       const lines = readline.createInterface({ input: process.stdin });
       lines.on('line', () => {
         const resolve = this.waiting.shift();
         if (resolve) resolve();
+        else this.early += 1; // an answer typed ahead, by hand
       });
     }
   }
@@ -26,7 +31,16 @@ class Control {
   mark(name) {
     process.stdout.write(JSON.stringify({ mark: name }) + '\n');
     if (!this.sync) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.early > 0) {
+      this.early -= 1;
+      return Promise.resolve();
+    }
+    let timer;
+    const answered = new Promise((resolve) => this.waiting.push(resolve));
+    const silence = new Promise((resolve, reject) => {
+      timer = setTimeout(reject, MARK_TIMEOUT_MS, new Error(`no answer from the driver at mark ${name}`));
+    });
+    return Promise.race([answered, silence]).finally(() => clearTimeout(timer));
   }
 
   result(figures) {

@@ -8,6 +8,8 @@ const { openMany, forEachBounded, closeAll } = require('./pool');
 const { FanOut } = require('./fanout');
 const { summarize, now, sleep } = require('./stats');
 
+const MAX_MISSED_IN_A_ROW = 3; // incomplete fan-outs before a scenario gives up
+
 function openOptions(opts, extra = {}) {
   return {
     concurrency: opts.concurrency,
@@ -100,13 +102,22 @@ async function runFanOuts(fanOut, controller, targets, opts, control) {
   const data = 'x'.repeat(opts.payloadBytes);
   await control.mark('start');
   const started = now();
-  for (let round = 0; round < opts.repeats; round += 1) {
+  let missedInARow = 0;
+  rounds: for (let round = 0; round < opts.repeats; round += 1) {
     for (const { room, expected } of targets) {
       const res = await fanOut.trigger(controller, { seq: seq++, room, data }, expected, opts.timeoutMs);
       times.push(res.ms);
       deliveries += res.received;
-      if (!res.complete) incomplete += 1;
       if (!res.acked) unacked += 1;
+      if (res.complete) {
+        missedInARow = 0;
+      } else {
+        incomplete += 1;
+        missedInARow += 1;
+        // A server that stopped delivering would otherwise hold the run for
+        // a timeout per remaining fan-out.
+        if (missedInARow >= MAX_MISSED_IN_A_ROW) break rounds;
+      }
     }
   }
   const elapsedMs = now() - started;
@@ -177,10 +188,12 @@ async function maxScenario(opts, control) {
   // The newest connection triggers the broadcast: the oldest ones are the
   // first a struggling server drops at its ping timeout.
   const controller = open[open.length - 1];
+  await control.mark('broadcast_start');
   const res = controller
     ? await fanOut.trigger(controller, { seq: 0, room: null, data: 'x'.repeat(opts.payloadBytes) },
       open.length, opts.fanoutTimeoutMs)
     : { ms: null, complete: false, received: 0, acked: false };
+  await control.mark('broadcast_end');
   const openAfter = opened.clients.filter((c) => c.open).length;
   closeAll(opened.clients);
   return {

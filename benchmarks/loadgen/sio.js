@@ -91,7 +91,7 @@ function connect(port, { timeoutMs = 10000, onEvent = () => {}, onClose = () => 
   const url = `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
   // No permessage-deflate: browsers offer it, but payloads here are small and
   // compression would measure zlib rather than the Socket.IO stack.
-  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
   const client = new Client(ws, onEvent);
   return new Promise((resolve, reject) => {
     let settled = false;
