@@ -29,7 +29,8 @@ class BusyError(Exception):
 
 def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
     """The complete websocket frame of a packet, built once per form and cached."""
-    key = ("ws", version, b64 and packet.binary)
+    # A text message is the same frame in both generations; binary ones differ.
+    key = ("ws", version, b64) if packet.binary else "ws"
     cache = packet.cache
     if cache is not None:
         frame = cache.get(key)
@@ -65,7 +66,10 @@ class Session:
         self.version = version
         self.transport = transport
         self.environ = environ
+        # v3 clients without binary support ask for base64 per transport:
+        # `b64` for polling (from the handshake), `ws_b64` for the websocket.
         self.b64 = b64
+        self.ws_b64 = b64
         self.closed = False
         self.upgrading = False
         self.ws: WebSocket | None = None
@@ -121,7 +125,7 @@ class Session:
             )
             self.close(TRANSPORT_ERROR, notify=False)
             return
-        version, b64 = self.version, self.b64
+        version, b64 = self.version, self.ws_b64
         try:
             ws.send_frames([ws_frame(p, version, b64) for p in packets])
         except OSError:
@@ -131,7 +135,7 @@ class Session:
 
     def _flush_websocket(self) -> None:
         """Write everything queued; the caller holds the writer role (`flushing`)."""
-        version, b64 = self.version, self.b64
+        version, b64 = self.version, self.ws_b64
         while True:
             with self.lock:
                 ws = self.ws
@@ -175,14 +179,12 @@ class Session:
     def receive(self, packet: eio.Packet) -> None:
         """Handle one packet from the client."""
         kind = packet.type
+        if self.version == 3:
+            # v3 clients ping the server; whatever they send shows they are alive.
+            self._restart_ping_deadline()
         if kind == eio.MESSAGE:
             self.server.listener.engine_message(self, packet.data)
         elif kind == eio.PING and self.version == 3:
-            self.ping_deadline = (
-                self.server.driver.monotonic()
-                + self.server.ping_interval
-                + self.server.ping_timeout
-            )
             self.send(eio.Packet(eio.PONG, packet.data))
         elif kind == eio.PONG and self.version == 4:
             self.pong_deadline = None
@@ -194,6 +196,10 @@ class Session:
             self.close(TRANSPORT_ERROR, notify=False)
 
     # -- heartbeat and deadlines -------------------------------------------
+
+    def _restart_ping_deadline(self) -> None:
+        server = self.server
+        self.ping_deadline = server.driver.monotonic() + server.ping_interval + server.ping_timeout
 
     def check(self, now: float) -> bool:
         """Apply deadlines (ping, pong, connect). Returns False if the session closed."""
@@ -225,8 +231,10 @@ class Session:
         with self.lock:
             self.ws = ws
             self.transport = "websocket"
-            self.b64 = b64
+            self.ws_b64 = b64
             self.upgrading = False
+            if self.version == 3:
+                self._restart_ping_deadline()
             self.wake.set()
             if self.flushing:
                 return

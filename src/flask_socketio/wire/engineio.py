@@ -27,6 +27,9 @@ VERSIONS = (3, 4)
 RECORD_SEPARATOR = "\x1e"
 TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"
 BINARY_CONTENT_TYPE = "application/octet-stream"
+# JSONP responses are loaded by a <script> tag: with a text/plain type a browser
+# that honours `X-Content-Type-Options: nosniff` refuses to run them.
+JSONP_CONTENT_TYPE = "text/javascript; charset=UTF-8"
 
 # A v3 binary payload writes each length as one byte per decimal digit; eight
 # digits is far beyond any buffer size we accept and keeps the scanner bounded.
@@ -160,26 +163,42 @@ def encode_payload(
         return body, TEXT_CONTENT_TYPE
     if jsonp is None and not b64 and any(p.binary for p in packets):
         return _encode_v3_binary(packets), BINARY_CONTENT_TYPE
-    text = "".join(f"{utf16_len(s)}:{s}" for s in (p.text(3) for p in packets))
+    text = "".join(_v3_text_entry(p) for p in packets)
     if jsonp is not None:
         literal = json.dumps(text).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-        text = f"___eio[{jsonp}]({literal});"
+        return f"___eio[{jsonp}]({literal});".encode(), JSONP_CONTENT_TYPE
     return text.encode("utf-8"), TEXT_CONTENT_TYPE
 
 
+def _v3_text_entry(packet: Packet) -> str:
+    """`<length>:<packet>` of a v3 text payload, cached: a broadcast frames it once."""
+    cache = packet.cache
+    if cache is not None and "p3" in cache:
+        return cache["p3"]  # type: ignore[return-value]
+    text = packet.text(3)
+    entry = f"{utf16_len(text)}:{text}"
+    packet.cache["p3"] = entry  # type: ignore[index]  # text() created the cache
+    return entry
+
+
+def _v3_binary_entry(packet: Packet) -> bytes:
+    """One packet of a v3 binary (XHR2) payload, cached like `_v3_text_entry`."""
+    cache = packet.cache
+    if cache is not None and "x3" in cache:
+        return cache["x3"]  # type: ignore[return-value]
+    if packet.binary:
+        marker, data = 1, bytes((packet.type,)) + bytes(packet.data)  # type: ignore[arg-type]
+    else:
+        marker, data = 0, packet.text(3).encode("utf-8")
+    entry = bytes((marker, *(int(d) for d in str(len(data))), 0xFF)) + data
+    if packet.cache is None:
+        packet.cache = {}
+    packet.cache["x3"] = entry
+    return entry
+
+
 def _encode_v3_binary(packets: list[Packet]) -> bytes:
-    out = bytearray()
-    for packet in packets:
-        if packet.binary:
-            data = bytes((packet.type,)) + bytes(packet.data)  # type: ignore[arg-type]
-            out.append(1)
-        else:
-            data = packet.text(3).encode("utf-8")
-            out.append(0)
-        out.extend(int(d) for d in str(len(data)))
-        out.append(0xFF)
-        out.extend(data)
-    return bytes(out)
+    return b"".join(_v3_binary_entry(p) for p in packets)
 
 
 def decode_payload(body: bytes, version: int, jsonp: bool = False) -> list[Packet]:
