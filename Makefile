@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-EXTRAS := test,eventlet,gevent,redis,kombu,msgpack,gunicorn
+EXTRAS := test,eventlet,gevent,uwsgi,redis,kombu,msgpack,gunicorn
 
 .PHONY: demo test lint node clean
 

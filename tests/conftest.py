@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -14,6 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# The servers `python -m tests.serve` starts (see there): every async mode, and
+# the gevent mode once more behind gevent-websocket's handler.
+ASYNC_MODES = ("threading", "eventlet", "gevent", "gevent-websocket")
+_MODE_PACKAGES = {"eventlet": "eventlet", "gevent": "gevent", "gevent-websocket": "geventwebsocket"}
 
 
 def require(condition: bool, reason: str) -> None:
@@ -107,3 +113,13 @@ def module_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     yield factory
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module", params=ASYNC_MODES)
+def async_mode(request: pytest.FixtureRequest) -> str:
+    """Each async mode in turn: a module's tests run once per mode, against
+    servers started for that mode (pass it to the server factory)."""
+    package = _MODE_PACKAGES.get(request.param)
+    require(package is None or importlib.util.find_spec(package) is not None,
+            f"{package} is not installed (pip install -e '.[eventlet,gevent]')")
+    return request.param

@@ -84,8 +84,10 @@ def test_v3_binary_payload_capture():
 
 
 def test_v3_b64_payload_capture():
-    packets = [eio.Packet(4, '51-["bin","€",{"_placeholder":true,"num":0}]'),
-               eio.Packet(4, b"\x01\x02\x03\x04")]
+    packets = [
+        eio.Packet(4, '51-["bin","€",{"_placeholder":true,"num":0}]'),
+        eio.Packet(4, b"\x01\x02\x03\x04"),
+    ]
     body, _ = eio.encode_payload(packets, 3, b64=True)
     assert body.decode() == '45:451-["bin","€",{"_placeholder":true,"num":0}]10:b4AQIDBA=='
 
@@ -100,22 +102,40 @@ def test_jsonp_encoding_and_post():
 
 @pytest.mark.parametrize(
     "body",
-    [b"x:40", b"5:40", b"99999999999:4", b"2:4", b"\x00\x0a\xff4", b"\x00\x01\x02", b"\x01\x03\xff\x04",
-     b"", b"\x02\x01\xff4"],
+    [
+        b"x:40",
+        b"5:40",
+        b"99999999999:4",
+        b"2:4",
+        b"\x00\x0a\xff4",
+        b"\x00\x01\x02",
+        b"\x01\x03\xff\x04",
+        b"",
+        b"\x02\x01\xff4",
+    ],
 )
 def test_malformed_v3_payloads(body):
     with pytest.raises(ProtocolError):
         eio.decode_payload(body, 3)
 
 
-@pytest.mark.parametrize("value,ok", [("0", True), ("12", True), ("", False), ("0;alert(1)", False),
-                                      ("a", False), ("1" * 20, False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("0", True),
+        ("12", True),
+        ("", False),
+        ("0;alert(1)", False),
+        ("a", False),
+        ("1" * 20, False),
+    ],
+)
 def test_jsonp_index(value, ok):
     assert eio.valid_jsonp_index(value) is ok
 
 
 def test_broadcast_packet_encodes_once():
-    packet = eio.Packet(eio.MESSAGE, "2[\"x\"]")
+    packet = eio.Packet(eio.MESSAGE, '2["x"]')
     assert packet.text(4) is packet.text(4)
     binary = eio.Packet(eio.MESSAGE, b"\x01")
     assert binary.frame(3) is binary.frame(3)

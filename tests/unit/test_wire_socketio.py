@@ -7,12 +7,18 @@ from hypothesis import strategies as st
 from flask_socketio.wire import ProtocolError
 from flask_socketio.wire import socketio as sio
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=10),
-                      st.binary(max_size=8))
+json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.text(max_size=10),
+    st.binary(max_size=8),
+)
 json_values = st.recursive(
     json_leaf,
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(st.text(max_size=5), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
     max_leaves=12,
 )
 namespaces = st.sampled_from(["/", "/chat", "/a/b"])
@@ -27,7 +33,9 @@ def _decode_all(parts):
     return result
 
 
-@given(namespaces, event_names, st.lists(json_values, max_size=4), st.none() | st.integers(0, 10**9))
+@given(
+    namespaces, event_names, st.lists(json_values, max_size=4), st.none() | st.integers(0, 10**9)
+)
 def test_event_round_trip(namespace, name, args, ack_id):
     parts = sio.encode(sio.Packet(sio.EVENT, namespace, [name, *args], ack_id))
     packet = _decode_all(parts)
@@ -88,9 +96,24 @@ def test_nested_binary_placeholders_depth_first():
 
 @pytest.mark.parametrize(
     "text",
-    ["4abc", "2{}", "2abc[1]", '2["connect"]', "2[]", "2[true]", '3["x"]', "7", "",
-     '5-["a"]', '511-["a"]', '5x-["a"]', "2" + "[" * 100000, '1{"a":1}', '0"str"',
-     "2" + "1" * 40 + '["a"]'],
+    [
+        "4abc",
+        "2{}",
+        "2abc[1]",
+        '2["connect"]',
+        "2[]",
+        "2[true]",
+        '3["x"]',
+        "7",
+        "",
+        '5-["a"]',
+        '511-["a"]',
+        '5x-["a"]',
+        "2" + "[" * 100000,
+        '1{"a":1}',
+        '0"str"',
+        "2" + "1" * 40 + '["a"]',
+    ],
 )
 def test_malformed_packets(text):
     with pytest.raises(ProtocolError):

@@ -2,7 +2,9 @@
 
 Every driver module exposes the same small surface, used by the rest of the
 package and nothing more: ``name``, ``spawn``, ``submit``, ``sleep``,
-``monotonic``, ``Event``, ``Lock``, ``raw_socket`` and ``serve``.
+``monotonic``, ``Event``, ``Lock``, ``raw_socket``, ``serve`` and
+``warn_unpatched``; a driver may add ``accept_websocket(environ, max_size)``
+when its server answers websocket upgrades itself.
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ _pool = WorkerPool()
 def submit(job: Callable[[], Any]) -> None:
     """Run a short job on the shared worker pool."""
     _pool.submit(job)
+
+
+def warn_unpatched(what: str) -> None:
+    """Threads need no monkey patching: nothing to warn about."""
 
 
 def raw_socket(environ: dict[str, Any]) -> socket.socket | None:

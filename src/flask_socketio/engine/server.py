@@ -50,6 +50,10 @@ UNSUPPORTED_VERSION_HINT = (
     "this server speaks EIO=4 (socket.io-client 3.x/4.x, python-socketio 5.x) and, unless "
     "allow_eio3=False, EIO=3 (socket.io-client 1.x/2.x, python-socketio 4.x)"
 )
+EIO3_REFUSED_HINT = (
+    "EIO=3 clients (socket.io-client 1.x/2.x, python-socketio 4.x) are refused because "
+    "allow_eio3=False; this server speaks EIO=4 (socket.io-client 3.x/4.x, python-socketio 5.x)"
+)
 _PROBE_TIMEOUT = 10.0
 
 __all__ = [
@@ -242,10 +246,9 @@ class Server:
 
         version_arg = arg("EIO")
         if version_arg not in ("3", "4") or (version_arg == "3" and not self.allow_eio3):
-            log.warning(
-                "unsupported protocol version EIO=%r: %s", version_arg, UNSUPPORTED_VERSION_HINT
-            )
-            return self._error(start_response, 5, cors, UNSUPPORTED_VERSION_HINT)
+            hint = EIO3_REFUSED_HINT if version_arg == "3" else UNSUPPORTED_VERSION_HINT
+            log.warning("unsupported protocol version EIO=%r: %s", version_arg, hint)
+            return self._error(start_response, 5, cors, hint)
         version = int(version_arg)
         transport = arg("transport")
         if transport not in self.transports:
@@ -386,11 +389,10 @@ class Server:
         version: int,
         b64: bool,
     ) -> Iterable[bytes]:
-        sock = self.driver.raw_socket(environ)
-        if sock is None:
+        ws = self._accept_websocket(environ)
+        if ws is None:
             log.warning("this WSGI server gives no access to the socket: websocket refused")
             return self._error(start_response, 3, [])
-        ws = WebSocket.accept(environ, sock, self.max_http_buffer_size, self.driver.Lock())
         try:
             if session is None:
                 session = self._open(version, "websocket", environ, b64)
@@ -398,11 +400,11 @@ class Server:
                 if not self.listener.engine_connect(session, environ):
                     session.close(SERVER_DISCONNECT)
                     ws.close()
-                    return self._done(start_response)
+                    return self._done(start_response, ws)
                 session.attach_websocket(ws, b64)
-            elif not self._upgrade(session, ws, b64, sock):
+            elif not self._upgrade(session, ws, b64):
                 ws.close()
-                return self._done(start_response)
+                return self._done(start_response, ws)
             self._read_websocket(session, ws)
         except MessageTooBig as exc:
             log.warning("%s: %s", session.sid if session else "-", exc)
@@ -413,11 +415,22 @@ class Server:
                 session.close(TRANSPORT_CLOSE, notify=False)
         finally:
             ws.close()
-        return self._done(start_response)
+        return self._done(start_response, ws)
 
-    def _upgrade(self, session: Session, ws: WebSocket, b64: bool, sock: Any) -> bool:
+    def _accept_websocket(self, environ: dict[str, Any]) -> WebSocket | None:
+        """Answer the upgrade: the driver's own way if it has one (a server that
+        speaks websocket itself), else on the socket taken over from the server."""
+        accept = getattr(self.driver, "accept_websocket", None)
+        if accept is not None:
+            return accept(environ, self.max_http_buffer_size)
+        sock = self.driver.raw_socket(environ)
+        if sock is None:
+            return None
+        return WebSocket.accept(environ, sock, self.max_http_buffer_size, self.driver.Lock())
+
+    def _upgrade(self, session: Session, ws: WebSocket, b64: bool) -> bool:
         session.upgrading = True
-        sock.settimeout(_PROBE_TIMEOUT)
+        ws.settimeout(_PROBE_TIMEOUT)
         try:
             if ws.receive() != "2probe":
                 return False
@@ -431,7 +444,7 @@ class Server:
         except OSError:
             return False
         finally:
-            sock.settimeout(None)
+            ws.settimeout(None)
             if session.transport == "polling":
                 session.upgrading = False
         if session.closed:
@@ -561,7 +574,9 @@ class Server:
         return [body]
 
     @staticmethod
-    def _done(start_response: StartResponse) -> list[bytes]:
+    def _done(start_response: StartResponse, ws: WebSocket) -> list[bytes]:
+        if ws.upgraded_by_server:
+            return []  # the server sent the 101 itself and takes no other response
         # The socket was taken over and shut down: whatever the WSGI server
         # writes now goes nowhere, which it reports as a dropped connection.
         start_response("200 OK", [("Content-Length", "0")])

@@ -57,8 +57,18 @@ class MessageTooBig(Exception):
 class WebSocket:
     """A server-side websocket on a socket the WSGI server handed over."""
 
+    #: True when the server answered the upgrade itself (uWSGI, gevent-websocket)
+    #: and must get no HTTP response from the application afterwards.
+    upgraded_by_server = False
+
     def __init__(self, sock: socket.socket, max_message_size: int, lock: Any) -> None:
         self.sock = sock
+        try:
+            # Frames go out whole; Nagle would only hold the next one back
+            # until the peer's delayed ACK (up to 40 ms).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass  # not TCP
         self.max_message_size = max_message_size
         self._conn = Connection(ConnectionType.SERVER)
         self._lock = lock
@@ -125,6 +135,10 @@ class WebSocket:
         message = joiner.join(self._parts)  # type: ignore[attr-defined]
         self._parts, self._size = [], 0
         return message
+
+    def settimeout(self, seconds: float | None) -> None:
+        """Bound each wait for the peer (None: wait for ever)."""
+        self.sock.settimeout(seconds)
 
     def send_frames(self, frames: list[bytes]) -> None:
         """Send already framed messages (see `frame_message`) in one write."""

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from .. import engine
 from ..drivers import load_driver
-from ..managers import Manager
+from ..managers import Manager, PubSubManager
 from ..managers.memory import to_args
 from ..wire import ProtocolError
 from ..wire import engineio as eio
@@ -174,6 +174,9 @@ class Server:
             self.driver, logger=engineio_logger, listener=self, **engine_options
         )
         self.manager = client_manager or Manager()
+        if isinstance(self.manager, PubSubManager) and not self.manager.write_only:
+            # Its listener blocks in the queue client: unpatched green modes stall.
+            self.driver.warn_unpatched(f"the message queue client ({self.manager.name})")
         self.manager.set_server(self)
         self.manager.initialize()
         self.handlers: dict[str, dict[str, Handler]] = {}
