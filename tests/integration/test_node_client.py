@@ -1,7 +1,7 @@
 """The protocol core against the real JavaScript socket.io-client 4.x (Node).
 
 Each test runs over polling only, websocket only, and polling upgraded to
-websocket, like the python-socketio suite.
+websocket, in every async mode, like the python-socketio suite.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ TRANSPORTS = {
 
 
 @pytest.fixture(scope="module")
-def server(module_server_factory):
-    return module_server_factory("tests.integration.apps.protocol_app:app")
+def server(module_server_factory, async_mode):
+    return module_server_factory("tests.integration.apps.protocol_app:app", async_mode)
 
 
 @pytest.fixture(scope="module")
