@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import flask
 from flask import has_request_context
+from flask.ctx import RequestContext
 from flask.sessions import SessionMixin
 
 from .managers import from_url
@@ -137,17 +138,42 @@ class _FlaskSafeJSON:
             return flask.json.loads(s, **kwargs)
 
 
-def _install_session(session: SessionMixin) -> None:
-    """Make `session` the ``flask.session`` of the current request context."""
-    globals_ = flask.globals
-    if hasattr(globals_.app_ctx, "session"):  # Flask >= 3.2 keeps it on the app context
-        ctx: Any = globals_.app_ctx._get_current_object()  # type: ignore[attr-defined]
+_session_on_app_context: bool | None = None
+
+
+def _install_session(ctx: RequestContext, session: SessionMixin) -> None:
+    """Make `session` the ``flask.session`` of the request context `ctx`."""
+    global _session_on_app_context
+    if _session_on_app_context is None:
+        # Flask >= 3.2 keeps the session on the app context; decided once, as
+        # looking through the context proxies costs on every event.
+        _session_on_app_context = hasattr(flask.globals.app_ctx, "session")
+    target: Any = ctx
+    if _session_on_app_context:
+        target = flask.globals.app_ctx._get_current_object()  # type: ignore[attr-defined]
+    if hasattr(target, "_session"):  # Flask >= 3.1.3
+        target._session = session
     else:
-        ctx = globals_.request_ctx._get_current_object()  # type: ignore[attr-defined]
-    if hasattr(ctx, "_session"):  # Flask >= 3.1.3
-        ctx._session = session
-    else:
-        ctx.session = session
+        target.session = session
+
+
+class _EventRequestContext(RequestContext):
+    """The request context of a Socket.IO event: that of its connection's request.
+
+    The URL of a connection never changes, so it is matched against the app's
+    routes once per connection rather than on every event (`match_request` is
+    Flask's documented hook for this).
+    """
+
+    def match_request(self) -> None:
+        environ = self.request.environ
+        match = environ.get("flask_socketio.url_match")
+        if match is None:
+            super().match_request()
+            request = self.request
+            match = (request.url_rule, request.view_args, request.routing_exception)
+            environ["flask_socketio.url_match"] = match
+        self.request.url_rule, self.request.view_args, self.request.routing_exception = match
 
 
 class SocketIO:
@@ -564,12 +590,12 @@ class SocketIO:
             log.info("%s: event for an unknown connection on %s ignored", sid, namespace)
             return None
         app = environ.get("flask.app") or self.app
-        with app.request_context(environ):
+        with _EventRequestContext(app, environ) as ctx:
             if self.manage_session:
                 if "saved_session" not in environ:
                     environ["saved_session"] = _ManagedSession(flask.session)
                 session_obj = environ["saved_session"]
-                _install_session(session_obj)
+                _install_session(ctx, session_obj)
             else:
                 session_obj = flask.session._get_current_object()  # type: ignore[attr-defined]
             request: Any = flask.request
