@@ -42,11 +42,9 @@ def _namespace(namespace: str | None) -> str:
 
 def _own_sid(socketio: SocketIO, namespace: str) -> str | None:
     """The current client's sid on `namespace` (its sid differs per namespace)."""
-    request = _request()
-    sid = getattr(request, "sid", None)
-    if sid is None:
+    if getattr(_request(), "sid", None) is None:
         raise RuntimeError("outside a Socket.IO handler: pass the client's sid (sid=/to=)")
-    return socketio._sid_on(sid, request.namespace, namespace)
+    return socketio._current_sid(namespace)
 
 
 def emit(

@@ -188,11 +188,6 @@ class Server:
         if self.sessions.get(session.sid) is session:
             del self.sessions[session.sid]
 
-    def send(self, sid: str, packets: Iterable[eio.Packet]) -> None:
-        session = self.sessions.get(sid)
-        if session is not None:
-            session.send_many(packets)
-
     def disconnect(self, sid: str | None = None) -> None:
         """Close one session, or all of them."""
         targets = [self.sessions.get(sid)] if sid else list(self.sessions.values())

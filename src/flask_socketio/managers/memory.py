@@ -28,6 +28,7 @@ class Manager:
         self.server: Any = None
         self.rooms: dict[str, dict[Room, dict[str, str]]] = {}
         self._eio_sids: dict[tuple[str, str], str] = {}  # (namespace, sid) -> eio sid
+        self._sids: dict[tuple[str, str], str] = {}  # (namespace, eio sid) -> sid
         self._lock = threading.RLock()
 
     def set_server(self, server: Any) -> None:
@@ -44,6 +45,7 @@ class Manager:
     def connect(self, eio_sid: str, namespace: str, sid: str) -> None:
         with self._lock:
             self._eio_sids[(namespace, sid)] = eio_sid
+            self._sids[(namespace, eio_sid)] = sid
             self._enter(sid, namespace, None, eio_sid)
             self._enter(sid, namespace, sid, eio_sid)
 
@@ -53,7 +55,9 @@ class Manager:
             if rooms is not None:
                 for room in [r for r, members in rooms.items() if sid in members]:
                     self._leave(sid, namespace, room)
-            self._eio_sids.pop((namespace, sid), None)
+            eio_sid = self._eio_sids.pop((namespace, sid), None)
+            if eio_sid is not None:
+                self._sids.pop((namespace, eio_sid), None)
 
     def can_disconnect(self, sid: str, namespace: str) -> bool:
         """Whether this process holds the client (message-queue managers relay if not)."""
@@ -66,10 +70,7 @@ class Manager:
         return self._eio_sids.get((namespace, sid))
 
     def sid_from_eio_sid(self, eio_sid: str, namespace: str) -> str | None:
-        for sid, owner in self.rooms.get(namespace, {}).get(None, {}).items():
-            if owner == eio_sid:
-                return sid
-        return None
+        return self._sids.get((namespace, eio_sid))
 
     def enter_room(self, sid: str, namespace: str, room: Room, eio_sid: str | None = None) -> None:
         with self._lock:

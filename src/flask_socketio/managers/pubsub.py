@@ -110,7 +110,7 @@ class PubSubManager(Manager):
         if callback is not None:
             if not isinstance(room, str):
                 raise ValueError("an emit with a callback through a message queue needs to=sid")
-            message["callback"] = [room, namespace, self._register_remote_ack(room, callback)]
+            message["callback"] = [room, namespace, self._register_remote_ack(callback)]
         self._publish(dumps(message))
 
     def can_disconnect(self, sid: str, namespace: str) -> bool:
@@ -175,7 +175,7 @@ class PubSubManager(Manager):
 
     # -- acks across processes ------------------------------------------------
 
-    def _register_remote_ack(self, sid: str, callback: Callable[..., Any]) -> int:
+    def _register_remote_ack(self, callback: Callable[..., Any]) -> int:
         with self._ack_lock:
             self._next_ack += 1
             self._remote_acks[self._next_ack] = callback

@@ -22,7 +22,6 @@ from .errors import ProtocolError
 
 OPEN, CLOSE, PING, PONG, MESSAGE, UPGRADE, NOOP = range(7)
 TYPE_NAMES = ("open", "close", "ping", "pong", "message", "upgrade", "noop")
-VERSIONS = (3, 4)
 
 RECORD_SEPARATOR = "\x1e"
 TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"

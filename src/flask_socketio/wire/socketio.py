@@ -183,11 +183,6 @@ class Decoder:
         self._expected = 0
         self._attachments: list[bytes] = []
 
-    @property
-    def waiting(self) -> bool:
-        """True while a binary packet is missing attachments."""
-        return self._pending is not None
-
     def feed(self, item: str | bytes) -> Packet | None:
         if isinstance(item, (bytes, bytearray, memoryview)):
             if self._pending is None:
