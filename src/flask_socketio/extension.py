@@ -138,32 +138,45 @@ class _FlaskSafeJSON:
             return flask.json.loads(s, **kwargs)
 
 
-_session_on_app_context: bool | None = None
-
-
-def _install_session(ctx: RequestContext, session: SessionMixin) -> None:
+def _set_session(ctx: RequestContext, session: SessionMixin) -> None:
     """Make `session` the ``flask.session`` of the request context `ctx`."""
-    global _session_on_app_context
-    if _session_on_app_context is None:
-        # Flask >= 3.2 keeps the session on the app context; decided once, as
-        # looking through the context proxies costs on every event.
-        _session_on_app_context = hasattr(flask.globals.app_ctx, "session")
-    target: Any = ctx
-    if _session_on_app_context:
-        target = flask.globals.app_ctx._get_current_object()  # type: ignore[attr-defined]
-    if hasattr(target, "_session"):  # Flask >= 3.1.3
-        target._session = session
+    if "_session" in vars(ctx):  # Flask >= 3.1.3
+        ctx._session = session  # type: ignore[attr-defined]
     else:
-        target.session = session
+        ctx.session = session  # type: ignore[misc]
 
 
 class _EventRequestContext(RequestContext):
     """The request context of a Socket.IO event: that of its connection's request.
 
-    The URL of a connection never changes, so it is matched against the app's
-    routes once per connection rather than on every event (`match_request` is
-    Flask's documented hook for this).
+    All that differs between the events of one connection is the request
+    object and the session, so the first event's context is kept (never
+    pushed) as the template of the others: each event gets a shallow copy with
+    a new request object, sparing it the binding of the URL map to the
+    environ (``create_url_adapter``), the URL matching and, with a session
+    already forked, the opening of the session.
     """
+
+    @classmethod
+    def for_event(
+        cls, app: flask.Flask, environ: dict[str, Any], session: SessionMixin | None = None
+    ) -> _EventRequestContext:
+        """A fresh context for one event of the connection of `environ`."""
+        template = environ.get(_CONTEXT_TEMPLATE)
+        if template is None or template.app is not app:
+            template = environ[_CONTEXT_TEMPLATE] = cls(app, environ)
+        ctx = cls.__new__(cls)
+        # A context not yet pushed holds only empty lists as mutable state.
+        state = {k: [] if type(v) is list else v for k, v in vars(template).items()}
+        request = app.request_class(environ)
+        request.json_module = app.json
+        if template.url_adapter is None:
+            request.routing_exception = template.request.routing_exception
+        state["request"] = request
+        vars(ctx).update(state)
+        if session is not None:
+            _set_session(ctx, session)
+        return ctx
 
     def match_request(self) -> None:
         environ = self.request.environ
@@ -174,6 +187,10 @@ class _EventRequestContext(RequestContext):
             match = (request.url_rule, request.view_args, request.routing_exception)
             environ["flask_socketio.url_match"] = match
         self.request.url_rule, self.request.view_args, self.request.routing_exception = match
+
+
+#: Where a connection's environ keeps the template of its event contexts.
+_CONTEXT_TEMPLATE = "flask_socketio.context"
 
 
 class SocketIO:
@@ -590,18 +607,18 @@ class SocketIO:
             log.info("%s: event for an unknown connection on %s ignored", sid, namespace)
             return None
         app = environ.get("flask.app") or self.app
-        with _EventRequestContext(app, environ) as ctx:
-            if self.manage_session:
-                if "saved_session" not in environ:
-                    environ["saved_session"] = _ManagedSession(flask.session)
-                session_obj = environ["saved_session"]
-                _install_session(ctx, session_obj)
-            else:
-                session_obj = flask.session._get_current_object()  # type: ignore[attr-defined]
-            request: Any = flask.request
-            request.sid = sid
-            request.namespace = namespace
-            request.event = {"message": message, "args": args}
+        forked = environ.get("saved_session") if self.manage_session else None
+        ctx = _EventRequestContext.for_event(app, environ, forked)
+        request: Any = ctx.request
+        request.sid = sid
+        request.namespace = namespace
+        request.event = {"message": message, "args": args}
+        with ctx:
+            session_obj = ctx.session
+            if self.manage_session and forked is None:
+                # The first event forks the session Flask opened from the cookie.
+                session_obj = environ["saved_session"] = _ManagedSession(session_obj)
+                _set_session(ctx, session_obj)
             try:
                 if message == "connect":
                     auth = args[1] if len(args) > 1 else None
