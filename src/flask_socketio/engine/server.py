@@ -73,7 +73,9 @@ class Listener(Protocol):
 
     def engine_connect(self, session: Session, environ: dict[str, Any]) -> bool: ...
 
-    def engine_message(self, session: Session, data: str | bytes) -> None: ...
+    def engine_message(self, session: Session, data: str | bytes, inline: bool) -> None:
+        """A message of the client; `inline`: called by the websocket's reader,
+        which may run the handlers itself."""
 
     def engine_disconnect(self, session: Session, reason: str) -> None: ...
 
@@ -82,7 +84,7 @@ class _NullListener:
     def engine_connect(self, session: Session, environ: dict[str, Any]) -> bool:
         return True
 
-    def engine_message(self, session: Session, data: str | bytes) -> None:
+    def engine_message(self, session: Session, data: str | bytes, inline: bool) -> None:
         pass
 
     def engine_disconnect(self, session: Session, reason: str) -> None:
@@ -152,6 +154,9 @@ class Server:
         self.sessions: dict[str, Session] = {}
         self._reaper: Any = None
         self._reaper_lock = driver.Lock()
+        # Seconds a websocket reader may stay busy in a handler before another
+        # task reads on (set with the reaper's period when it starts).
+        self.reader_patience = 1.0
         self._stopping = False
 
     @property
@@ -205,6 +210,8 @@ class Server:
     def _reap(self) -> None:
         """One task checks every session's deadlines: no timer per connection."""
         tick = max(0.05, min(1.0, self.ping_interval / 5, self.ping_timeout / 5))
+        # A websocket reader busy in a handler for a tick or two gets relieved.
+        self.reader_patience = tick
         while not self._stopping:
             self.driver.sleep(tick)
             now = self.driver.monotonic()
@@ -400,7 +407,7 @@ class Server:
             elif not self._upgrade(session, ws, b64):
                 ws.close()
                 return self._done(start_response, ws)
-            self._read_websocket(session, ws)
+            session.read_websocket()
         except MessageTooBig as exc:
             log.warning("%s: %s", session.sid if session else "-", exc)
             if session is not None:
@@ -425,42 +432,25 @@ class Server:
 
     def _upgrade(self, session: Session, ws: WebSocket, b64: bool) -> bool:
         session.upgrading = True
-        ws.settimeout(_PROBE_TIMEOUT)
         try:
-            if ws.receive() != "2probe":
+            if ws.receive(_PROBE_TIMEOUT) != "2probe":
                 return False
             ws.send(eio.Packet(eio.PONG, "probe").text(session.version))
             session.send(eio.Packet(eio.NOOP))
-            message = ws.receive()
+            message = ws.receive(_PROBE_TIMEOUT)
             while message == "2probe":
-                message = ws.receive()
+                message = ws.receive(_PROBE_TIMEOUT)
             if message != "5":
                 return False
         except OSError:
             return False
         finally:
-            ws.settimeout(None)
             if session.transport == "polling":
                 session.upgrading = False
         if session.closed:
             return False
         session.attach_websocket(ws, b64)
         return True
-
-    def _read_websocket(self, session: Session, ws: WebSocket) -> None:
-        version = session.version
-        while not session.closed:
-            message = ws.receive()
-            if message is None:
-                session.close(TRANSPORT_CLOSE, notify=False)
-                return
-            try:
-                packet = eio.decode_packet(message, version)
-            except ProtocolError as exc:
-                log.warning("%s: malformed packet (%s), closing", session.sid, exc)
-                session.close(TRANSPORT_ERROR, notify=False)
-                return
-            session.receive(packet)
 
     # -- HTTP helpers -------------------------------------------------------
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from ..wire import ProtocolError
 from ..wire import engineio as eio
-from .websocket import WebSocket, frame_message
+from .websocket import MessageTooBig, WebSocket, frame_message
 
 if TYPE_CHECKING:
     from .server import Server
@@ -21,6 +23,11 @@ SERVER_DISCONNECT = "server disconnect"
 PING_TIMEOUT = "ping timeout"
 TRANSPORT_CLOSE = "transport close"
 TRANSPORT_ERROR = "transport error"
+
+
+#: The session whose websocket the current thread (or greenlet) reads, and the
+#: token it reads under; see `Session.pump`.
+_reading: ContextVar[tuple[Session, object] | None] = ContextVar("_reading", default=None)
 
 
 class BusyError(Exception):
@@ -85,6 +92,12 @@ class Session:
         self.pong_deadline: float | None = None
         self.ping_deadline = now + server.ping_interval + server.ping_timeout
         self.connect_deadline: float | None = now + server.connect_timeout
+        # The websocket reader: the token it reads under, since when it has been
+        # busy with what it read (None while it waits for the client), and the
+        # task that took reading over from the WSGI request, if one did.
+        self.reader: object | None = None
+        self.busy_since: float | None = None
+        self.reader_task: Any = None
         # Owned by the layer above (the Socket.IO server's per-connection state).
         self.state: Any = None
 
@@ -176,14 +189,15 @@ class Session:
 
     # -- receiving ----------------------------------------------------------
 
-    def receive(self, packet: eio.Packet) -> None:
-        """Handle one packet from the client."""
+    def receive(self, packet: eio.Packet, inline: bool = False) -> None:
+        """Handle one packet from the client (`inline`: on the websocket's reader,
+        which may run the handlers itself)."""
         kind = packet.type
         if self.version == 3:
             # v3 clients ping the server; whatever they send shows they are alive.
             self._restart_ping_deadline()
         if kind == eio.MESSAGE:
-            self.server.listener.engine_message(self, packet.data)
+            self.server.listener.engine_message(self, packet.data, inline)
         elif kind == eio.PING and self.version == 3:
             self.send(eio.Packet(eio.PONG, packet.data))
         elif kind == eio.PONG and self.version == 4:
@@ -194,6 +208,111 @@ class Session:
         elif kind != eio.NOOP:
             log.info("%s: unexpected %s packet, closing", self.sid, eio.TYPE_NAMES[kind])
             self.close(TRANSPORT_ERROR, notify=False)
+
+    # -- reading the websocket ----------------------------------------------
+    #
+    # The task that reads a websocket also runs the handlers of what it reads
+    # (no handoff to another thread per event). While it is busy with a long
+    # handler the socket goes unread, so the reaper hands reading over to a new
+    # task (`check`); and a handler waiting for an ack from its own client
+    # reads the socket itself meanwhile (`pump`).
+
+    def read_websocket(self) -> None:
+        """Read the websocket and handle what comes until the session ends.
+
+        Called by the WSGI request that carries the websocket; it returns once
+        no task reads the socket any more (the request must not end before).
+        """
+        token = object()
+        with self.lock:
+            self.reader = token
+        self._read_loop(token)
+        while True:
+            with self.lock:
+                task = self.reader_task
+            if task is None:
+                return
+            task.join()
+            with self.lock:
+                if self.reader_task is task:
+                    return
+
+    def _read_loop(self, token: object) -> None:
+        mark = _reading.set((self, token))
+        try:
+            while self._read_next(token, None):
+                pass
+        finally:
+            _reading.reset(mark)
+
+    def _read_next(self, token: object, timeout: float | None) -> bool:
+        """Read one message and handle it. False once the session is closed or
+        another task reads it; TimeoutError only with a `timeout`."""
+        ws = self.ws
+        with self.lock:
+            if self.reader is not token or self.closed or ws is None:
+                return False
+            self.busy_since = None
+        try:
+            message = ws.receive(timeout)
+        except MessageTooBig as exc:
+            log.warning("%s: %s", self.sid, exc)
+            self.close(TRANSPORT_ERROR, notify=False)
+            return False
+        except TimeoutError:
+            if timeout is None:
+                self.close(TRANSPORT_CLOSE, notify=False)
+                return False
+            raise
+        except OSError:
+            self.close(TRANSPORT_CLOSE, notify=False)
+            return False
+        if message is None:
+            self.close(TRANSPORT_CLOSE, notify=False)
+            return False
+        try:
+            packet = eio.decode_packet(message, self.version)
+        except ProtocolError as exc:
+            log.warning("%s: malformed packet (%s), closing", self.sid, exc)
+            self.close(TRANSPORT_ERROR, notify=False)
+            return False
+        self.busy_since = self.server.driver.monotonic()
+        self.receive(packet, inline=True)
+        return True
+
+    def pump(self, done: Any, deadline: float) -> None:
+        """Read and handle this session's messages until `done` (an Event) is
+        set or `deadline` (monotonic) passes, if the calling task is the
+        websocket's reader; else return at once.
+
+        A handler running on the reader that waits for an ack of its own
+        client (``call()``) would otherwise wait for ever: the ack is in the
+        socket only it reads. Events read meanwhile wait for the handler.
+        """
+        current = _reading.get()
+        if current is None or current[0] is not self:
+            return
+        token = current[1]
+        monotonic = self.server.driver.monotonic
+        while not done.is_set():
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return
+            try:
+                if not self._read_next(token, remaining):
+                    return
+            except TimeoutError:
+                return
+
+    def _hand_over_reading(self) -> None:
+        """Start a new reader: the current one has been busy for too long."""
+        with self.lock:
+            if self.busy_since is None or self.closed:
+                return
+            token = object()
+            self.reader, self.busy_since = token, None
+            self.reader_task = self.server.driver.spawn(self._read_loop, token)
+        log.debug("%s: reader busy in a handler, another task reads on", self.sid)
 
     # -- heartbeat and deadlines -------------------------------------------
 
@@ -207,6 +326,9 @@ class Session:
             return False
         if self.deliver is not None:
             return True
+        busy_since = self.busy_since
+        if busy_since is not None and now - busy_since >= self.server.reader_patience:
+            self._hand_over_reading()
         if self.connect_deadline is not None and now > self.connect_deadline:
             log.info("%s: no namespace joined in time, closing", self.sid)
             self.close(TRANSPORT_CLOSE)

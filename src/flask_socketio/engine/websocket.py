@@ -89,8 +89,21 @@ class WebSocket:
         )
         return cls(sock, max_message_size, lock)
 
-    def receive(self) -> str | bytes | None:
-        """The next complete message, or None once the connection is closed."""
+    def receive(self, timeout: float | None = None) -> str | bytes | None:
+        """The next complete message, or None once the connection is closed.
+
+        With a `timeout`, raises TimeoutError if no message came in time; the
+        connection stays usable.
+        """
+        if timeout is None:
+            return self._receive()
+        self.sock.settimeout(timeout)
+        try:
+            return self._receive()
+        finally:
+            self.sock.settimeout(None)
+
+    def _receive(self) -> str | bytes | None:
         while True:
             for event in self._conn.events():
                 if isinstance(event, Message):
@@ -108,6 +121,8 @@ class WebSocket:
                 return None
             try:
                 data = self.sock.recv(_READ_SIZE)
+            except TimeoutError:
+                raise
             except OSError:
                 data = b""
             if not data:
@@ -136,16 +151,12 @@ class WebSocket:
         self._parts, self._size = [], 0
         return message
 
-    def settimeout(self, seconds: float | None) -> None:
-        """Bound each wait for the peer (None: wait for ever)."""
-        self.sock.settimeout(seconds)
-
     def send_frames(self, frames: list[bytes]) -> None:
         """Send already framed messages (see `frame_message`) in one write."""
         if self.closed:
             raise ConnectionError("websocket closed")
         with self._lock:
-            self.sock.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
+            self._write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def send(self, data: str | bytes) -> None:
         self._send_raw(frame_message(data))
@@ -154,7 +165,14 @@ class WebSocket:
         if self.closed:
             raise ConnectionError("websocket closed")
         with self._lock:
-            self.sock.sendall(data)
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        # One send() usually takes it all. gevent's sendall() asks the kernel
+        # for the socket's buffer size (a getsockopt) on every call first.
+        sent = self.sock.send(data)
+        if sent < len(data):
+            self.sock.sendall(memoryview(data)[sent:])
 
     def close(self, code: int = CloseReason.NORMAL_CLOSURE) -> None:
         """Send a close frame (best effort) and shut the socket down."""

@@ -277,10 +277,17 @@ class Server:
         if target is None:
             raise ValueError("call() needs the sid of one client (to=...)")
         waiter = _Waiter(self.driver)
+        deadline = self.driver.monotonic() + timeout
         self.emit(
             event, data, to=target, namespace=namespace, callback=waiter, ignore_queue=ignore_queue
         )
-        if not waiter.event.wait(timeout):
+        eio_sid = self.manager.eio_sid_from_sid(target, namespace or "/")
+        conn = self.connections.get(eio_sid) if eio_sid else None
+        if conn is not None:
+            # A handler of this very client may be running on its websocket's
+            # reader: then the ack has to be read here.
+            conn.session.pump(waiter.event, deadline)
+        if not waiter.event.wait(max(0.0, deadline - self.driver.monotonic())):
             raise TimeoutError(f"no ack for {event!r} from {target} within {timeout}s")
         result = waiter.result or []
         return result[0] if len(result) == 1 else tuple(result) if result else None
@@ -394,7 +401,7 @@ class Server:
             )
         return True
 
-    def engine_message(self, session: engine.Session, data: str | bytes) -> None:
+    def engine_message(self, session: engine.Session, data: str | bytes, inline: bool) -> None:
         conn: Connection = session.state
         try:
             packet = conn.decoder.feed(data)
@@ -406,17 +413,18 @@ class Server:
             return
         kind = packet.type
         if kind in (sio.EVENT, sio.BINARY_EVENT):
-            self._schedule(conn, lambda: self._event(conn, packet))
+            self._schedule(conn, lambda: self._event(conn, packet), inline)
         elif kind in (sio.ACK, sio.BINARY_ACK):
             self._ack(conn, packet)
         elif kind == sio.CONNECT:
             if conn.version == 3 and packet.namespace == "/":
                 return  # old clients may repeat the implicit connect
-            self._schedule(conn, lambda: self._connect(conn, packet))
+            self._schedule(conn, lambda: self._connect(conn, packet), inline)
         elif kind == sio.DISCONNECT:
             self._schedule(
                 conn,
                 lambda: self._leave_namespace(conn, packet.namespace, Reason.CLIENT_DISCONNECT),
+                inline,
             )
         else:
             log.warning("%s: client sent %s, closing", session.sid, sio.TYPE_NAMES[kind])
@@ -437,11 +445,14 @@ class Server:
 
     # -- dispatch -----------------------------------------------------------
 
-    def _schedule(self, conn: Connection, job: Callable[[], None]) -> None:
-        """Run `job` after the earlier jobs of the same client, on the pool.
+    def _schedule(self, conn: Connection, job: Callable[[], None], inline: bool = False) -> None:
+        """Run `job` after the earlier jobs of the same client.
 
-        In-process sessions (the test client) run their jobs inline, so that
-        what a test sends has been handled when its call returns.
+        With `inline` (the caller is the client's websocket reader) the caller
+        runs the jobs itself when none is running, otherwise the pool does:
+        sparing a thread switch per event. In-process sessions (the test
+        client) run their jobs at once, so that what a test sends has been
+        handled when its call returns.
         """
         if not self.async_handlers or conn.session.deliver is not None:
             job()
@@ -451,7 +462,10 @@ class Server:
             if conn.running:
                 return
             conn.running = True
-        self.driver.submit(functools.partial(self._drain, conn))
+        if inline:
+            self._drain(conn)
+        else:
+            self.driver.submit(functools.partial(self._drain, conn))
 
     def _drain(self, conn: Connection) -> None:
         while True:

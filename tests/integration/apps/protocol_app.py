@@ -63,6 +63,19 @@ def call_back(sid, *args):
     return sio.call("server_event", args, to=sid, timeout=5)
 
 
+@sio.on("slow")
+def slow(sid, seconds):
+    """Keeps its client's reader busy for a while (see test_long_handlers)."""
+    sio.sleep(seconds)
+    return seconds
+
+
+@sio.on("slow_call")
+def slow_call(sid, seconds):
+    sio.sleep(seconds)
+    return sio.call("server_event", ("after", seconds), to=sid, timeout=5)
+
+
 @sio.on("get_ack")
 def get_ack(sid):
     return acks.get(sid)
