@@ -1,9 +1,10 @@
 """WebSocket connections taken over from a WSGI server, framed by wsproto.
 
 The WSGI server has already parsed the upgrade request; we answer it with the
-101 response on the raw socket and let wsproto's frame-level `Connection` do
-all RFC 6455 framing from then on. One thread (or greenlet) reads; any thread
-may send, serialised by a lock.
+101 response on the raw socket and let wsproto's frame layer (`FrameProtocol`:
+masking, lengths, fragments, control frames, UTF-8 of text) do all RFC 6455
+framing from then on. One thread (or greenlet) reads; any thread may send,
+serialised by a lock.
 """
 
 from __future__ import annotations
@@ -12,16 +13,8 @@ import logging
 import socket
 from typing import Any
 
-from wsproto.connection import Connection, ConnectionState, ConnectionType
-from wsproto.events import (
-    BytesMessage,
-    CloseConnection,
-    Message,
-    Ping,
-    TextMessage,
-)
-from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError, generate_accept_token
+from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode, ParseFailed
+from wsproto.utilities import generate_accept_token
 
 log = logging.getLogger("flask_socketio.engine")
 
@@ -70,7 +63,7 @@ class WebSocket:
         except OSError:
             pass  # not TCP
         self.max_message_size = max_message_size
-        self._conn = Connection(ConnectionType.SERVER)
+        self._proto = FrameProtocol(client=False, extensions=[])
         self._lock = lock
         self._parts: list[str | bytes] = []
         self._size = 0
@@ -104,19 +97,24 @@ class WebSocket:
             self.sock.settimeout(None)
 
     def _receive(self) -> str | bytes | None:
+        proto = self._proto
         while True:
-            for event in self._conn.events():
-                if isinstance(event, Message):
-                    message = self._collect(event)
-                    if message is not None:
-                        return message
-                elif isinstance(event, Ping):
-                    self._send_raw(self._conn.send(event.response()))
-                elif isinstance(event, CloseConnection):
-                    if self._conn.state == ConnectionState.REMOTE_CLOSING:
-                        self._send_raw(self._conn.send(event.response()))
-                    self._shutdown()
-                    return None
+            try:
+                for frame in proto.received_frames():
+                    opcode = frame.opcode
+                    if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+                        message = self._collect(frame.payload, frame.message_finished)
+                        if message is not None:
+                            return message
+                    elif opcode is Opcode.PING:
+                        self._send_raw(bytes(proto.pong(frame.payload)))
+                    elif opcode is Opcode.CLOSE:
+                        self.close(frame.payload[0])  # answered with the same code
+                        return None
+            except ParseFailed as exc:
+                log.warning("websocket protocol error (%s), closing with %d", exc, exc.code)
+                self.close(exc.code)
+                return None
             if self.closed:
                 return None
             try:
@@ -128,25 +126,22 @@ class WebSocket:
             if not data:
                 self._shutdown()
                 return None
-            try:
-                self._conn.receive_data(data)
-            except RemoteProtocolError as exc:
-                log.info("websocket protocol error: %s", exc)
-                self.close(exc.event_hint.code if exc.event_hint else 1002)
-                return None
+            proto.receive_bytes(data)
 
-    def _collect(self, event: Message) -> str | bytes | None:
-        self._size += len(event.data)
+    def _collect(self, data: str | bytes, finished: bool) -> str | bytes | None:
+        """Gather the fragments of a message (wsproto hands over a frame's
+        payload as it arrives); the whole message once `finished`."""
+        self._size += len(data)
         if self._size > self.max_message_size:
             self.close(CloseReason.MESSAGE_TOO_BIG)
             raise MessageTooBig(f"websocket message over {self.max_message_size} bytes")
-        if event.message_finished and not self._parts:
+        if finished and not self._parts:
             self._size = 0
-            return event.data
-        self._parts.append(event.data)
-        if not event.message_finished:
+            return data
+        self._parts.append(data)
+        if not finished:
             return None
-        joiner = "" if isinstance(event, TextMessage) else b""
+        joiner = "" if isinstance(data, str) else b""
         message = joiner.join(self._parts)  # type: ignore[attr-defined]
         self._parts, self._size = [], 0
         return message
@@ -180,9 +175,8 @@ class WebSocket:
             return
         try:
             with self._lock:
-                if self._conn.state == ConnectionState.OPEN:
-                    self.sock.sendall(self._conn.send(CloseConnection(code=code)))
-        except (OSError, LocalProtocolError):
+                self.sock.sendall(bytes(self._proto.close(code)))
+        except OSError:
             pass
         self._shutdown()
 
@@ -196,4 +190,4 @@ class WebSocket:
             pass
 
 
-__all__ = ["BytesMessage", "MessageTooBig", "TextMessage", "WebSocket", "frame_message"]
+__all__ = ["MessageTooBig", "WebSocket", "frame_message", "is_upgrade_request"]
