@@ -83,10 +83,14 @@ class Packet:
         ) == (other.type, other.namespace, other.data, other.id, other.query)
 
 
+# What json.dumps(data, separators=(",", ":")) builds anew on every call.
+_compact_encode = _stdlib_json.JSONEncoder(separators=(",", ":")).encode
+
+
 def dumps_compact(json_module: JSONModule | None, data: Any) -> str:
     """Compact JSON, as peers compare strings. Falls back for modules without kwargs."""
     if json_module is None or json_module is _stdlib_json:
-        return _stdlib_json.dumps(data, separators=(",", ":"))
+        return _compact_encode(data)
     try:
         return json_module.dumps(data, separators=(",", ":"))
     except TypeError:
@@ -122,14 +126,24 @@ def encode(packet: Packet, json_module: JSONModule | None = None) -> list[str | 
     return ["".join(parts), *attachments]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def has_binary(data: Any) -> bool:
     """True when bytes appear anywhere in lists, tuples or dict values of `data`."""
+    if type(data) in _SCALARS:
+        return False
     if isinstance(data, (bytes, bytearray, memoryview)):
         return True
     if isinstance(data, (list, tuple)):
-        return any(has_binary(item) for item in data)
-    if isinstance(data, dict):
-        return any(has_binary(item) for item in data.values())
+        items: Any = data
+    elif isinstance(data, dict):
+        items = data.values()
+    else:
+        return False
+    for item in items:
+        if type(item) not in _SCALARS and has_binary(item):
+            return True
     return False
 
 
