@@ -793,7 +793,9 @@ class SocketIO:
                 setattr(self.server, key, value)
 
     def stop(self) -> None:
-        """Stop the web server started by :meth:`run` (from a route or a handler).
+        """Stop the web server started by :meth:`run` (from a route or a handler):
+        every client is disconnected, responses in progress finish, and
+        :meth:`run` returns.
 
         >>> @app.route("/shutdown")  # doctest: +SKIP
         ... def shutdown():
@@ -802,6 +804,8 @@ class SocketIO:
         """
         if self._stop_server is None:
             raise RuntimeError("Cannot stop unknown web server")
+        # Disconnect every client first: long-polling requests end at once.
+        self.server.shutdown()
         self._stop_server()
 
     # -- tasks --------------------------------------------------------------

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.wsgi import ClosingIterator
+
 name = "threading"
 Event = threading.Event
 Lock = threading.Lock
@@ -96,6 +98,39 @@ class WorkerPool:
 _pool = WorkerPool()
 
 
+class _Responses:
+    """Counts the HTTP responses in progress (websockets aside), so that a
+    stopping server lets them finish, the one that asked to stop among them:
+    Werkzeug's request threads are daemons, gone when the process exits."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            return self.app(environ, start_response)
+        with self.idle:
+            self.count += 1
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return ClosingIterator(body, self._done)
+
+    def _done(self) -> None:
+        with self.idle:
+            self.count -= 1
+            if not self.count:
+                self.idle.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        with self.idle:
+            self.idle.wait_for(lambda: not self.count, timeout)
+
+
 def submit(job: Callable[[], Any]) -> None:
     """Run a short job on the shared worker pool."""
     _pool.submit(job)
@@ -146,6 +181,7 @@ def serve(
         from werkzeug.debug import DebuggedApplication
 
         app = DebuggedApplication(app, evalex=True)
+    responses = app = _Responses(app)
     if certfile:
         options.setdefault("ssl_context", (certfile, keyfile))
     if "request_handler" not in options:
@@ -172,4 +208,5 @@ def serve(
             server.serve_forever()
     finally:
         server.server_close()
+        responses.wait(timeout=5.0)
 
