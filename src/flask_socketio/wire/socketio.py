@@ -83,8 +83,46 @@ class Packet:
         ) == (other.type, other.namespace, other.data, other.id, other.query)
 
 
-# What json.dumps(data, separators=(",", ":")) builds anew on every call.
-_compact_encode = _stdlib_json.JSONEncoder(separators=(",", ":")).encode
+def _make_compact_encode() -> Any:
+    """``json.dumps(data, separators=(",", ":"))`` without what it builds anew
+    on every call (an encoder object, and the C encoder inside it).
+
+    Without the circular check, which needs state shared by all calls: a
+    cycle raises RecursionError rather than ValueError.
+    """
+    from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+
+    default = _stdlib_json.JSONEncoder().default
+    if c_make_encoder is None:
+        return _stdlib_json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+    encode = c_make_encoder(
+        None, default, encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+
+    def compact_encode(data: Any) -> str:
+        return "".join(encode(data, 0))
+
+    return compact_encode
+
+
+def _make_loads() -> Any:
+    """``json.loads`` for str without its Python layers, when the text is one
+    JSON value and nothing else (else json.loads decides, or raises)."""
+    scan = _stdlib_json.decoder.JSONDecoder().scan_once
+    slow = _stdlib_json.loads
+
+    def loads(text: str) -> Any:
+        try:
+            value, end = scan(text, 0)
+        except StopIteration:
+            return slow(text)
+        return value if end == len(text) else slow(text)
+
+    return loads
+
+
+_compact_encode = _make_compact_encode()
+_fast_loads = _make_loads()
 
 
 def dumps_compact(json_module: JSONModule | None, data: Any) -> str:
@@ -191,7 +229,10 @@ class Decoder:
         json_module: JSONModule | None = None,
         max_attachments: int = DEFAULT_MAX_ATTACHMENTS,
     ) -> None:
-        self._loads = (json_module or _stdlib_json).loads
+        if json_module is None or json_module is _stdlib_json:
+            self._loads = _fast_loads
+        else:
+            self._loads = json_module.loads
         self.max_attachments = max_attachments
         self._pending: Packet | None = None
         self._expected = 0
