@@ -440,6 +440,15 @@ class SocketIO:
         catch-all event and the namespace next for the catch-all namespace.
         """
 
+        if message != "*" and namespace != "*":
+
+            @functools.wraps(handler)
+            def server_handler(sid: str, *args: Any) -> Any:
+                return self._handle_event(handler, message, namespace, sid, *args)
+
+            del server_handler.__wrapped__
+            return server_handler
+
         @functools.wraps(handler)
         def server_handler(*args: Any) -> Any:
             event = None

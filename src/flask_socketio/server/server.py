@@ -458,26 +458,28 @@ class Server:
             job()
             return
         with conn.lock:
-            conn.inbox.append(job)
             if conn.running:
+                conn.inbox.append(job)
                 return
             conn.running = True
         if inline:
-            self._drain(conn)
+            self._drain(conn, job)
         else:
-            self.driver.submit(functools.partial(self._drain, conn))
+            self.driver.submit(functools.partial(self._drain, conn, job))
 
-    def _drain(self, conn: Connection) -> None:
+    def _drain(self, conn: Connection, job: Callable[[], None]) -> None:
+        """Run `job`, then the client's jobs queued meanwhile; the caller set
+        `conn.running`."""
         while True:
+            try:
+                job()
+            except Exception:
+                log.exception("%s: unhandled error in a handler", conn.session.sid)
             with conn.lock:
                 if not conn.inbox:
                     conn.running = False
                     return
                 job = conn.inbox.popleft()
-            try:
-                job()
-            except Exception:
-                log.exception("%s: unhandled error in a handler", conn.session.sid)
 
     def _namespace_known(self, namespace: str) -> bool:
         if self.namespaces == "*" or (self.namespaces and namespace in self.namespaces):
@@ -602,6 +604,8 @@ class Server:
         if handlers:
             handler = handlers.get(event)
             if handler is not None:
+                if not optional:
+                    return handler(*args)
                 return call_trimmed(handler, *args, optional=optional)
             handler = handlers.get("*")
             if handler is not None and not special:
