@@ -194,8 +194,8 @@ def test_websocket_ping_fragments_and_close(server, bystander):
     ws.send_frame(websocket.ABNF.create_frame('421["ec', websocket.ABNF.OPCODE_TEXT, fin=0))
     ws.send_frame(websocket.ABNF.create_frame('ho","fr', websocket.ABNF.OPCODE_CONT, fin=0))
     ws.send_frame(websocket.ABNF.create_frame('agment"]', websocket.ABNF.OPCODE_CONT, fin=1))
-    while (text := _next_frame(ws, websocket.ABNF.OPCODE_TEXT).decode()).startswith("42"):
-        pass  # the welcome event
+    while not (text := _next_frame(ws, websocket.ABNF.OPCODE_TEXT).decode()).startswith("43"):
+        pass  # the connect reply and the welcome event
     assert text == '431["fragment"]'
     ws.send_close(4001)
     assert int.from_bytes(_next_frame(ws, websocket.ABNF.OPCODE_CLOSE)[:2], "big") == 4001

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -25,9 +26,10 @@ TRANSPORT_CLOSE = "transport close"
 TRANSPORT_ERROR = "transport error"
 
 
-#: The session whose websocket the current thread (or greenlet) reads, and the
-#: token it reads under; see `Session.pump`.
-_reading: ContextVar[tuple[Session, object] | None] = ContextVar("_reading", default=None)
+#: The session whose websocket the current thread (or greenlet) reads, the
+#: token it reads under, and the thread's ident (a context copied into another
+#: thread must not make that one a reader too); see `Session.pump`.
+_reading: ContextVar[tuple[Session, object, int] | None] = ContextVar("_reading", default=None)
 
 
 class BusyError(Exception):
@@ -226,7 +228,13 @@ class Session:
         token = object()
         with self.lock:
             self.reader = token
-        self._read_loop(token)
+        # The loop of `_read_loop`, without its frame (see WebSocket.receive).
+        mark = _reading.set((self, token, threading.get_ident()))
+        try:
+            while self._read_next(token, None):
+                pass
+        finally:
+            _reading.reset(mark)
         while True:
             with self.lock:
                 task = self.reader_task
@@ -238,7 +246,7 @@ class Session:
                     return
 
     def _read_loop(self, token: object) -> None:
-        mark = _reading.set((self, token))
+        mark = _reading.set((self, token, threading.get_ident()))
         try:
             while self._read_next(token, None):
                 pass
@@ -290,7 +298,7 @@ class Session:
         socket only it reads. Events read meanwhile wait for the handler.
         """
         current = _reading.get()
-        if current is None or current[0] is not self:
+        if current is None or current[0] is not self or current[2] != threading.get_ident():
             return
         token = current[1]
         monotonic = self.server.driver.monotonic

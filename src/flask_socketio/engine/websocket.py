@@ -88,45 +88,45 @@ class WebSocket:
         With a `timeout`, raises TimeoutError if no message came in time; the
         connection stays usable.
         """
-        if timeout is None:
-            return self._receive()
-        self.sock.settimeout(timeout)
-        try:
-            return self._receive()
-        finally:
-            self.sock.settimeout(None)
-
-    def _receive(self) -> str | bytes | None:
+        # One flat function (and no helper frames while it waits in recv):
+        # every frame on an idle reader's stack is resident memory, per
+        # connection.
         proto = self._proto
-        while True:
-            try:
-                for frame in proto.received_frames():
-                    opcode = frame.opcode
-                    if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
-                        message = self._collect(frame.payload, frame.message_finished)
-                        if message is not None:
-                            return message
-                    elif opcode is Opcode.PING:
-                        self._send_raw(bytes(proto.pong(frame.payload)))
-                    elif opcode is Opcode.CLOSE:
-                        self.close(frame.payload[0])  # answered with the same code
-                        return None
-            except ParseFailed as exc:
-                log.warning("websocket protocol error (%s), closing with %d", exc, exc.code)
-                self.close(exc.code)
-                return None
-            if self.closed:
-                return None
-            try:
-                data = self.sock.recv(_READ_SIZE)
-            except TimeoutError:
-                raise
-            except OSError:
-                data = b""
-            if not data:
-                self._shutdown()
-                return None
-            proto.receive_bytes(data)
+        if timeout is not None:
+            self.sock.settimeout(timeout)
+        try:
+            while True:
+                try:
+                    for frame in proto.received_frames():
+                        opcode = frame.opcode
+                        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+                            message = self._collect(frame.payload, frame.message_finished)
+                            if message is not None:
+                                return message
+                        elif opcode is Opcode.PING:
+                            self._send_raw(bytes(proto.pong(frame.payload)))
+                        elif opcode is Opcode.CLOSE:
+                            self.close(frame.payload[0])  # answered with the same code
+                            return None
+                except ParseFailed as exc:
+                    log.warning("websocket protocol error (%s), closing with %d", exc, exc.code)
+                    self.close(exc.code)
+                    return None
+                if self.closed:
+                    return None
+                try:
+                    data = self.sock.recv(_READ_SIZE)
+                except TimeoutError:
+                    raise
+                except OSError:
+                    data = b""
+                if not data:
+                    self._shutdown()
+                    return None
+                proto.receive_bytes(data)
+        finally:
+            if timeout is not None and not self.closed:
+                self.sock.settimeout(None)
 
     def _collect(self, data: str | bytes, finished: bool) -> str | bytes | None:
         """Gather the fragments of a message (wsproto hands over a frame's

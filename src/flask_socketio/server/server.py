@@ -419,12 +419,15 @@ class Server:
         elif kind == sio.CONNECT:
             if conn.version == 3 and packet.namespace == "/":
                 return  # old clients may repeat the implicit connect
-            self._schedule(conn, lambda: self._connect(conn, packet), inline)
+            # Not on the reader, even when it could: a connect handler is often
+            # the deepest code a connection runs (authentication, a database),
+            # and the stack pages it touches on the reader's thread or greenlet
+            # would stay resident for as long as the connection idles.
+            self._schedule(conn, lambda: self._connect(conn, packet))
         elif kind == sio.DISCONNECT:
             self._schedule(
                 conn,
                 lambda: self._leave_namespace(conn, packet.namespace, Reason.CLIENT_DISCONNECT),
-                inline,
             )
         else:
             log.warning("%s: client sent %s, closing", session.sid, sio.TYPE_NAMES[kind])
