@@ -39,17 +39,18 @@ class BusyError(Exception):
 def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
     """The complete websocket frame of a packet, built once per form and cached."""
     # A text message is the same frame in both generations; binary ones differ.
-    key = ("ws", version, b64) if packet.binary else "ws"
     cache = packet.cache
-    if cache is not None:
-        frame = cache.get(key)
+    if cache is None:
+        cache = packet.cache = {}
+    elif type(packet.data) is str:
+        frame = cache.get("ws")
         if frame is not None:
             return frame  # type: ignore[return-value]
-    frame = frame_message(packet.frame(version, b64))
-    if packet.cache is None:
-        packet.cache = {}
-    packet.cache[key] = frame
-    return frame
+    key = ("ws", version, b64) if packet.binary else "ws"
+    frame = cache.get(key)
+    if frame is None:
+        frame = cache[key] = frame_message(packet.frame(version, b64))
+    return frame  # type: ignore[return-value]
 
 
 class Session:
@@ -146,6 +147,10 @@ class Session:
         except OSError:
             self._writer_failed()
             return
+        with self.lock:
+            if not self.queue:  # the common case: nobody queued meanwhile
+                self.flushing = False
+                return
         self._flush_websocket()
 
     def _flush_websocket(self) -> None:

@@ -99,20 +99,20 @@ class Manager:
         self, namespace: str, room: Room | Iterable[str]
     ) -> Iterator[tuple[str, str]]:
         """(sid, eio_sid) of every client in `room` (a name, a list of names, or None)."""
+        return iter(self._participants(namespace, room))
+
+    def _participants(self, namespace: str, room: Room | Iterable[str]) -> list[tuple[str, str]]:
         rooms = self.rooms.get(namespace)
         if not rooms:
-            return
+            return []
         if room is None or isinstance(room, str):
             members = rooms.get(room)
-            if members:
-                yield from list(members.items())
-            return
-        seen: set[str] = set()
+            return list(members.items()) if members else []
+        found: dict[str, str] = {}
         for name in room:
             for sid, eio_sid in list(rooms.get(name, {}).items()):
-                if sid not in seen:
-                    seen.add(sid)
-                    yield sid, eio_sid
+                found.setdefault(sid, eio_sid)
+        return list(found.items())
 
     def _enter(self, sid: str, namespace: str, room: Room, eio_sid: str) -> None:
         self.rooms.setdefault(namespace, {}).setdefault(room, {})[sid] = eio_sid
@@ -147,15 +147,19 @@ class Manager:
         skip = {skip_sid} if isinstance(skip_sid, str) else set(skip_sid or ())
         server = self.server
         args = to_args(data)
-        packets = None if callback is not None else server.encode_event(namespace, event, args)
-        for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
-                continue
-            if callback is not None:
-                ack_id = server.register_ack(eio_sid, namespace, callback)
-                server.send_packets(eio_sid, server.encode_event(namespace, event, args, ack_id))
-            else:
-                server.send_packets(eio_sid, packets)
+        participants = self._participants(namespace, room)
+        if callback is not None:
+            for sid, eio_sid in participants:
+                if sid not in skip:
+                    ack_id = server.register_ack(eio_sid, namespace, callback)
+                    packets = server.encode_event(namespace, event, args, ack_id)
+                    server.send_packets(eio_sid, packets)
+            return
+        packets = server.encode_event(namespace, event, args)
+        send = server.send_packets
+        for sid, eio_sid in participants:
+            if sid not in skip:
+                send(eio_sid, packets)
 
 
 def to_args(data: Any) -> list[Any]:
