@@ -28,7 +28,7 @@ from harness.report import Outcome, render
 from harness.server import Server, ServerError
 
 SCENARIOS = ["connect", "echo", "broadcast", "rooms", "max"]
-IMPLEMENTATIONS = ["ref", "ours", "mock"]
+IMPLEMENTATIONS = ["ref", "ours", "mock", "floor"]
 
 
 @dataclass
@@ -134,7 +134,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--impl",
         default="both",
         help="ref, ours, both (= ref,ours), or a comma-separated list that may add\n"
-        "mock: a bare Node server that shows the load generator's ceiling",
+        "mock: a bare Node server that shows the load generator's ceiling;\n"
+        "floor: bare Python sockets in the async mode (benchmarks/floor.py), the least\n"
+        "a Python server spends without the Engine.IO/Socket.IO/Flask layers",
     )
     p.add_argument("--repeat", type=int, default=1, help="runs of each; the table shows medians")
     p.add_argument(
@@ -196,6 +198,8 @@ def run_all(args: argparse.Namespace) -> dict:
         chosen["ours"] = envs.ours(args.ours_python)
     if "mock" in impls:
         chosen["mock"] = envs.mock()
+    if "floor" in impls:
+        chosen["floor"] = envs.floor(args.ours_python)
 
     started = time.monotonic()
     raws: list[dict] = []

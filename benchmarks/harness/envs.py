@@ -48,7 +48,7 @@ SHARED_DISTRIBUTIONS = [
 
 @dataclass(frozen=True)
 class Implementation:
-    name: str  # "ref", "ours" or "mock"
+    name: str  # "ref", "ours", "mock" or "floor"
     command: list[str]  # starts a server that prints IMPL and PORT lines
     pythonpath: Path | None  # the server's PYTHONPATH (None: unset)
     expected_package_dir: Path | None  # where the imported flask_socketio must live
@@ -67,6 +67,12 @@ def ref(venv: Path) -> Implementation:
 def mock() -> Implementation:
     """The Node mock server: the load generator's ceiling, not a contender."""
     return Implementation("mock", ["node", str(LOADGEN_DIR / "mock-server.js")], None, None)
+
+
+def floor(python: Path) -> Implementation:
+    """Bare sockets in Python (benchmarks/floor.py): what the async mode, the
+    framing and JSON cost at the least, without the Socket.IO stack."""
+    return Implementation("floor", [str(python), str(BENCH_DIR / "floor.py")], None, None)
 
 
 def missing_modules(python: Path, modules: list[str]) -> list[str]:
