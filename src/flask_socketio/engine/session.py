@@ -224,23 +224,27 @@ class Session:
     # task (`check`); and a handler waiting for an ack from its own client
     # reads the socket itself meanwhile (`pump`).
 
-    def read_websocket(self) -> None:
+    def read_websocket(self, token: object | None = None) -> None:
         """Read the websocket and handle what comes until the session ends.
 
         Called by the WSGI request that carries the websocket; it returns once
         no task reads the socket any more (the request must not end before).
+        A task that took reading over calls it with its `token`.
         """
-        token = object()
-        with self.lock:
-            self.reader = token
-        # The loop of `_read_loop`, without its frame (see WebSocket.receive).
+        relieving = token is not None
+        if token is None:
+            token = object()
+            with self.lock:
+                self.reader = token
+        # The loop is here rather than in a helper: every frame on an idle
+        # reader's stack is resident memory, per connection.
         mark = _reading.set((self, token, threading.get_ident()))
         try:
             while self._read_next(token, None):
                 pass
         finally:
             _reading.reset(mark)
-        while True:
+        while not relieving:
             with self.lock:
                 task = self.reader_task
             if task is None:
@@ -249,14 +253,6 @@ class Session:
             with self.lock:
                 if self.reader_task is task:
                     return
-
-    def _read_loop(self, token: object) -> None:
-        mark = _reading.set((self, token, threading.get_ident()))
-        try:
-            while self._read_next(token, None):
-                pass
-        finally:
-            _reading.reset(mark)
 
     def _read_next(self, token: object, timeout: float | None) -> bool:
         """Read one message and handle it. False once the session is closed or
@@ -324,7 +320,7 @@ class Session:
                 return
             token = object()
             self.reader, self.busy_since = token, None
-            self.reader_task = self.server.driver.spawn(self._read_loop, token)
+            self.reader_task = self.server.driver.spawn(self.read_websocket, token)
         log.debug("%s: reader busy in a handler, another task reads on", self.sid)
 
     # -- heartbeat and deadlines -------------------------------------------
