@@ -201,9 +201,15 @@ def serve(
     if not reloaded:
         server.log_startup()
         _log("info", " * Press CTRL+C to quit")
+    stopping = threading.Event()
     if started is not None:
-        # shutdown() waits for serve_forever() to notice; never block the caller.
-        started(lambda: spawn(server.shutdown))
+
+        def stop() -> None:
+            stopping.set()
+            # shutdown() waits for serve_forever() to notice; never block the caller.
+            spawn(server.shutdown)
+
+        started(stop)
     try:
         if use_reloader:
             from werkzeug._reloader import run_with_reloader
@@ -213,5 +219,6 @@ def serve(
             server.serve_forever()
     finally:
         server.server_close()
-        responses.wait(timeout=5.0)
+        if stopping.is_set():  # not on Ctrl+C: long-polling requests may still be open
+            responses.wait(timeout=5.0)
 
