@@ -42,11 +42,8 @@ def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
     cache = packet.cache
     if cache is None:
         cache = packet.cache = {}
-    elif type(packet.data) is str:
-        frame = cache.get("ws")
-        if frame is not None:
-            return frame  # type: ignore[return-value]
-    key = ("ws", version, b64) if packet.binary else "ws"
+    binary = type(packet.data) is not str and packet.binary  # text: no isinstance
+    key = ("ws", version, b64) if binary else "ws"
     frame = cache.get(key)
     if frame is None:
         frame = cache[key] = frame_message(packet.frame(version, b64))
@@ -147,10 +144,6 @@ class Session:
         except OSError:
             self._writer_failed()
             return
-        with self.lock:
-            if not self.queue:  # the common case: nobody queued meanwhile
-                self.flushing = False
-                return
         self._flush_websocket()
 
     def _flush_websocket(self) -> None:

@@ -92,9 +92,9 @@ def _make_compact_encode() -> Any:
     """
     from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
-    default = _stdlib_json.JSONEncoder().default
     if c_make_encoder is None:
         return _stdlib_json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+    default = _stdlib_json.JSONEncoder().default
     encode = c_make_encoder(
         None, default, encode_basestring_ascii, None, ":", ",", False, False, True
     )
