@@ -34,6 +34,7 @@ demo: $(STAMP) examples/chat/node_modules/.package-lock.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/mypy
 
 test: $(STAMP) node lint
 	$(PY) -m pytest $(PYTEST_ARGS)

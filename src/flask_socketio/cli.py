@@ -15,21 +15,26 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask.cli import ScriptInfo, get_debug_flag, pass_script_info, show_server_banner
+from flask.cli import ScriptInfo, pass_script_info, show_server_banner
 from flask.cli import run_command as flask_run_command
+from flask.helpers import get_debug_flag
+
+from .serving import serve
 
 
 @pass_script_info
-def _run(info: ScriptInfo, **options: Any) -> None:
+def _run(info: ScriptInfo, /, **options: Any) -> None:
     ctx = click.get_current_context()
     try:
         app = info.load_app()
     except Exception:
         # Flask's command reports (or, under the reloader, defers) the error.
-        return ctx.invoke(flask_run_command, **options)
+        ctx.invoke(flask_run_command, **options)
+        return
     socketio = app.extensions.get("socketio")
     if socketio is None:
-        return ctx.invoke(flask_run_command, **options)
+        ctx.invoke(flask_run_command, **options)
+        return
 
     debug = get_debug_flag()
     reload = options.get("reload")
@@ -39,7 +44,8 @@ def _run(info: ScriptInfo, **options: Any) -> None:
         key: options[key] for key in ("extra_files", "exclude_patterns") if options.get(key)
     }
     web_options = {"ssl_context": options["cert"]} if options.get("cert") else {}
-    socketio._serve(
+    serve(
+        socketio,
         app,
         options["host"],
         options["port"],

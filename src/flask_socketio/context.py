@@ -26,7 +26,8 @@ log = logging.getLogger("flask_socketio")
 
 
 def _socketio() -> SocketIO:
-    return flask.current_app.extensions["socketio"]
+    socketio: SocketIO = flask.current_app.extensions["socketio"]
+    return socketio
 
 
 def _request() -> Any:
@@ -44,7 +45,7 @@ def _own_sid(socketio: SocketIO, namespace: str) -> str | None:
     """The current client's sid on `namespace` (its sid differs per namespace)."""
     if getattr(_request(), "sid", None) is None:
         raise RuntimeError("outside a Socket.IO handler: pass the client's sid (sid=/to=)")
-    return socketio._current_sid(namespace)
+    return socketio.current_sid(namespace)
 
 
 def emit(
@@ -83,16 +84,8 @@ def emit(
         if to is None:
             log.info("emit(%r): the client is not connected to %s; not sent", event, namespace)
             return
-    socketio.emit(
-        event,
-        *args,
-        namespace=namespace,
-        to=to,
-        include_self=include_self,
-        skip_sid=skip_sid,
-        callback=callback,
-        ignore_queue=ignore_queue,
-    )
+    target = socketio.target(to, namespace, skip_sid, include_self, ignore_queue)
+    socketio.emit_to(target, event, *args, callback=callback)
 
 
 def send(

@@ -42,10 +42,8 @@ class Namespace(_ServerNamespace):
 
     def __init__(self, namespace: str | None = None) -> None:
         super().__init__(namespace)
+        #: The `SocketIO` it is registered with (set by ``on_namespace``).
         self.socketio: SocketIO = None  # type: ignore[assignment]
-
-    def _set_socketio(self, socketio: SocketIO) -> None:
-        self.socketio = socketio
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         """Dispatch `event` to its ``on_<event>`` method, in the Flask context.
@@ -66,8 +64,9 @@ class Namespace(_ServerNamespace):
         handler = getattr(self, f"on_{event or ''}", None)
         if handler is None:
             return None
+        sid, *rest = args
         try:
-            return self.socketio._handle_event(handler, event, namespace, *args)
+            return self.socketio.dispatcher.handle(None, handler, event, namespace, sid, rest)
         except ConnectionRefusedError:
             raise
         except Exception as exc:

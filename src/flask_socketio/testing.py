@@ -21,19 +21,39 @@ sends is handled before the call returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask.testing import EnvironBuilder
 
+from .engine import Session
 from .managers import PubSubManager
+from .server import Connection
 from .wire import engineio as eio
 from .wire import socketio as sio
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .engine import Session
     from .extension import SocketIO
+
+
+class LocalSession(Session):
+    """An in-process Engine.IO session: what the server sends goes to
+    `deliver` at once, from the sending thread; it has no transport and no
+    deadlines, and what it receives is handled before `receive` returns."""
+
+    in_process = True
+
+    def __init__(self, socketio: SocketIO, deliver: Callable[[list[eio.Packet]], None]) -> None:
+        engine = socketio.server.eio
+        super().__init__(engine.new_sid(), 4, engine.config, engine.driver, engine.forget)
+        self.state.joined(True)  # no connect timeout for a test
+        self.deliver = deliver
+
+    def send_many(self, packets: Iterable[eio.Packet]) -> None:
+        if not self.closed:
+            self.deliver(list(packets))
 
 
 class SocketIOTestClient:
@@ -114,14 +134,17 @@ class SocketIOTestClient:
         session = self._session
         if session is None or session.closed:
             self._decoder = sio.Decoder(self.socketio.server.json)
-            session = self.socketio.server.eio.open_local(environ, self._deliver)
+            session = LocalSession(self.socketio, self._deliver)
+            if not self.socketio.server.eio.add_session(session, environ):
+                return
             self._session = session
             self.eio_sid = session.sid
-        else:
+        elif isinstance(session.handler, Connection):
             # A later connect brings its own request, as with Flask-SocketIO.
-            self.socketio.server.environ[session.sid] = environ
+            session.handler.rebind(environ)
         self._send(sio.Packet(sio.CONNECT, namespace, auth))
-        if self.socketio.server.manager.sid_from_eio_sid(session.sid, namespace):
+        handler = session.handler
+        if isinstance(handler, Connection) and namespace in handler.sids:
             self.connected[namespace] = True
 
     def disconnect(self, namespace: str | None = None) -> None:
@@ -137,7 +160,7 @@ class SocketIOTestClient:
 
     def _environ(self, query_string: str | None, headers: dict[str, str] | None) -> dict[str, Any]:
         """The WSGI environ of the connection request, cookies of the Flask client included."""
-        url = "/" + self.socketio._path
+        url = "/" + self.socketio.path
         if query_string:
             url += query_string if query_string.startswith("?") else "?" + query_string
         client = self.flask_test_client
@@ -153,7 +176,7 @@ class SocketIOTestClient:
         else:
             environ = EnvironBuilder(self.app, path=url, headers=headers).get_environ()
         environ["flask.app"] = self.app
-        return environ
+        return dict(environ)
 
     # -- sending ------------------------------------------------------------
 

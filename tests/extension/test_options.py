@@ -44,7 +44,7 @@ def test_documented_options_reach_the_servers(app: Flask) -> None:
         binary=True,  # a Python 2 option of the documentation: accepted, no effect
         monitor_clients=True,
     )
-    eio = socketio.server.eio
+    eio = socketio.server.eio.config
     assert (eio.ping_interval, eio.ping_grace, eio.ping_timeout) == (10, 2, 7)
     assert eio.max_http_buffer_size == 1234
     assert eio.allow_upgrades is False
@@ -85,7 +85,7 @@ def test_init_app_factory_keeps_options_and_handlers(app: Flask) -> None:
 
     assert app.extensions["socketio"] is socketio
     assert socketio.manage_session is False
-    assert socketio.server.eio.ping_timeout == 9
+    assert socketio.server.eio.config.ping_timeout == 9
     client = socketio.test_client(app)
     assert client.emit("before", callback=True) == "before"
     assert client.emit("after", callback=True) == "after"
@@ -152,8 +152,8 @@ def test_server_options_given_to_run_are_merged(app: Flask, monkeypatch) -> None
         cors_allowed_origins="*",
         ssl_context="adhoc",
     )
-    assert socketio.server.eio.ping_timeout == 3
-    assert socketio.server.eio.cors_allowed_origins == "*"
+    assert socketio.server.eio.config.ping_timeout == 3
+    assert socketio.server.eio.config.cors_allowed_origins == "*"
     assert served["ssl_context"] == "adhoc"  # web server options go to the server
     assert "ping_timeout" not in served
     with pytest.raises(TypeError, match="async_mode"):

@@ -47,8 +47,8 @@ def test_managed_session_is_a_fork(app: Flask) -> None:
     assert client.emit("get", callback=True) == "from-http"
     client.emit("set", "from-socket")
     assert client.emit("get", callback=True) == "from-socket"
-    # The fork lives in the connection's environ...
-    saved = socketio.server.environ[client.eio_sid]["saved_session"]
+    # The fork lives with the connection...
+    saved = socketio.server.connections[client.eio_sid].app_state.session
     assert saved["value"] == "from-socket"
     # ...and never reaches HTTP routes, nor HTTP changes the fork.
     assert http.get("/get").data == b"from-http"
@@ -80,7 +80,7 @@ def test_unmanaged_server_side_session_is_shared_both_ways(server_side_app: Flas
     assert client.emit("get", callback=True) == "second"
     client.emit("set", "third")  # handler -> route
     assert http.get("/get").data == b"third"
-    assert "saved_session" not in socketio.server.environ[client.eio_sid]
+    assert socketio.server.connections[client.eio_sid].app_state.session is None
 
 
 def test_unmanaged_cookie_session_is_frozen_at_connect(app: Flask) -> None:

@@ -36,8 +36,8 @@ def socketio(app: Flask) -> SocketIO:
 def test_constructor_connects(app: Flask, socketio: SocketIO) -> None:
     client = SocketIOTestClient(app, socketio)
     assert client.is_connected() and not client.is_connected("/chat")
-    assert client.eio_sid in socketio.server.environ
-    assert socketio.server.environ[client.eio_sid]["flask.app"] is app
+    assert client.eio_sid in socketio.server.connections
+    assert socketio.server.connections[client.eio_sid].environ["flask.app"] is app
 
 
 def test_emit_callback_results(app: Flask, socketio: SocketIO) -> None:

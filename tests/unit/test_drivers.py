@@ -52,6 +52,9 @@ d.submit(done.set)
 assert done.wait(5)
 t0 = d.monotonic(); d.sleep(0.02); assert d.monotonic() - t0 >= 0.015
 d.warn_unpatched("the test queue")
+
+# take_socket: None when the web server hands no socket over
+assert d.take_socket({"REQUEST_METHOD": "GET"}) is None
 print("OK")
 """
 

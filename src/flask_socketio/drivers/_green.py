@@ -87,3 +87,40 @@ def run_maybe_reloading(
     if "reloader_interval" in options:
         options["interval"] = options.pop("reloader_interval")
     run_with_reloader(run, **{key: value for key, value in options.items() if value is not None})
+
+
+class GreenDriver:
+    """What the eventlet and gevent drivers share: the warnings about monkey
+    patching. A subclass says how to patch and how to tell whether it was."""
+
+    name = "green"
+    #: The call an application makes to patch the standard library.
+    patch_call = ""
+
+    def is_patched(self) -> bool:
+        """Whether the standard library's blocking calls have been made green."""
+        raise NotImplementedError
+
+    def warn_unpatched(self, what: str) -> None:
+        """Log once that `what` will block every client unless the standard
+        library is patched (a message queue client, for one)."""
+        if not self.is_patched():
+            warn_once(
+                what,
+                f"{self.name} is running without monkey patching, and %s uses the standard "
+                "library's blocking calls: it will stall every client. Call "
+                f"{self.patch_call} at the very top of the main module, before any "
+                "other import.",
+            )
+
+    def warn_serving_unpatched(self) -> None:
+        """Say, when a server starts unpatched, what a blocking call will do."""
+        if not self.is_patched():
+            log.warning(
+                "%s is running without monkey patching: a blocking call in a handler "
+                "(time.sleep, requests, a database or message queue client) stalls every "
+                "client. Call %s at the very top of the main module, or use "
+                "socketio.sleep() and green libraries.",
+                self.name,
+                self.patch_call,
+            )

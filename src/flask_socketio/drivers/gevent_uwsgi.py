@@ -17,74 +17,46 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent.socket
 import uwsgi
 
-from ..engine.websocket import WebSocket
-from .gevent import (
-    Event,
-    Lock,
-    is_patched,
-    monotonic,
-    sleep,
-    spawn,
-    submit,
-    warn_unpatched,
-)
+from .._types import Environ, WSGICallable
+from . import Driver as DriverProtocol
+from . import TakenSocket
+from .gevent import Driver as GeventDriver
 
 if "gevent" not in uwsgi.opt:
     raise ImportError("uWSGI runs without its gevent loop: start it with --gevent N")
 
-name = "gevent_uwsgi"
 log = logging.getLogger("flask_socketio")
 
-__all__ = [
-    "Event",
-    "Lock",
-    "accept_websocket",
-    "is_patched",
-    "monotonic",
-    "raw_socket",
-    "serve",
-    "sleep",
-    "spawn",
-    "submit",
-    "warn_unpatched",
-]
+
+class Driver(GeventDriver):
+    """gevent under uWSGI: uWSGI is the server and answers the upgrades."""
+
+    name = "gevent_uwsgi"
+
+    def take_socket(self, environ: Environ) -> TakenSocket | None:
+        """Answer the upgrade with uWSGI's handshake and take a duplicate of the
+        connection's socket; None if uWSGI cannot (it must be started with
+        --http-websockets, or behind a proxy that passes them)."""
+        try:
+            uwsgi.websocket_handshake()
+        except OSError as exc:
+            log.warning("uWSGI refused the websocket handshake: %s", exc)
+            return None
+        sock = gevent.socket.socket(fileno=os.dup(uwsgi.connection_fd()))
+        return TakenSocket(sock, upgraded=True, owned=True)
+
+    def serve(self, app: WSGICallable, host: str, port: int, **options: Any) -> None:
+        """uWSGI runs the application: ``socketio.run()`` cannot start it."""
+        raise RuntimeError(
+            "in the gevent_uwsgi mode uWSGI is the server: start it with "
+            "`uwsgi --http :5000 --gevent 1000 --http-websockets --master --wsgi-file app.py`"
+        )
 
 
-class UwsgiWebSocket(WebSocket):
-    """Our websocket on a duplicate of uWSGI's connection socket."""
-
-    upgraded_by_server = True  # uWSGI sent the 101: no HTTP response may follow
-
-    def _shutdown(self) -> None:
-        super()._shutdown()
-        self.sock.close()  # our duplicate; uWSGI closes its own descriptor
-
-
-def raw_socket(environ: dict[str, Any]) -> None:
-    """uWSGI hands no socket over: `accept_websocket` goes through its API."""
-    return None
-
-
-def accept_websocket(environ: dict[str, Any], max_message_size: int) -> WebSocket | None:
-    """Answer the upgrade with uWSGI's handshake; None if uWSGI cannot (it must
-    be started with --http-websockets, or behind a proxy that passes them)."""
-    try:
-        uwsgi.websocket_handshake()
-    except OSError as exc:
-        log.warning("uWSGI refused the websocket handshake: %s", exc)
-        return None
-    sock = gevent.socket.socket(fileno=os.dup(uwsgi.connection_fd()))
-    return UwsgiWebSocket(sock, max_message_size, Lock())
-
-
-def serve(app: Any, host: str, port: int, **options: Any) -> None:
-    """uWSGI runs the application: ``socketio.run()`` cannot start it."""
-    raise RuntimeError(
-        "in the gevent_uwsgi mode uWSGI is the server: start it with "
-        "`uwsgi --http :5000 --gevent 1000 --http-websockets --master --wsgi-file app.py`"
-    )
+if TYPE_CHECKING:  # the class implements the driver protocol
+    _checked: DriverProtocol = Driver()

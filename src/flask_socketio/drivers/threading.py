@@ -1,28 +1,18 @@
-"""The threading async mode: OS threads, a worker pool, Werkzeug or gunicorn.
-
-Every driver module exposes the same small surface, used by the rest of the
-package and nothing more: ``name``, ``spawn``, ``submit``, ``sleep``,
-``monotonic``, ``Event``, ``Lock``, ``raw_socket``, ``serve`` and
-``warn_unpatched``; a driver may add ``accept_websocket(environ, max_size)``
-when its server answers websocket upgrades itself.
-"""
+"""The threading async mode: OS threads, a worker pool, Werkzeug or gunicorn."""
 
 from __future__ import annotations
 
 import logging
 import os
 import queue
-import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-name = "threading"
-Event = threading.Event
-Lock = threading.Lock
-monotonic = time.monotonic
-sleep = time.sleep
+from .._types import Environ, WSGICallable
+from . import Driver as DriverProtocol
+from . import Started, TakenSocket
 
 log = logging.getLogger("flask_socketio")
 
@@ -39,11 +29,6 @@ class Task:
 
     def is_alive(self) -> bool:
         return self._thread.is_alive()
-
-
-def spawn(target: Callable[..., Any], *args: Any, **kwargs: Any) -> Task:
-    """Run `target` in a new daemon thread (long-lived work: background tasks)."""
-    return Task(target, *args, **kwargs)
 
 
 class WorkerPool:
@@ -93,9 +78,6 @@ class WorkerPool:
                 log.exception("unhandled error in a worker job")
 
 
-_pool = WorkerPool()
-
-
 class _Responses:
     """Counts the HTTP responses in progress (websockets aside), so that a
     stopping server lets them finish, the one that asked to stop among them:
@@ -114,14 +96,15 @@ class _Responses:
         """
         responses = self
 
-        class CountingRequestHandler(handler_class):  # type: ignore[valid-type,misc]
+        class CountingRequestHandler(handler_class):  # type: ignore[misc]
             def run_wsgi(self) -> None:
                 if self.headers.get("Upgrade", "").lower() == "websocket":
-                    return super().run_wsgi()
+                    super().run_wsgi()
+                    return
                 with responses.idle:
                     responses.count += 1
                 try:
-                    return super().run_wsgi()
+                    super().run_wsgi()
                 finally:
                     with responses.idle:
                         responses.count -= 1
@@ -135,90 +118,107 @@ class _Responses:
             self.idle.wait_for(lambda: not self.count, timeout)
 
 
-def submit(job: Callable[[], Any]) -> None:
-    """Run a short job on the shared worker pool."""
-    _pool.submit(job)
+class Driver:
+    """OS threads: background tasks get a daemon thread each, short jobs
+    (event handlers) a bounded pool, and ``socketio.run()`` Werkzeug."""
+
+    name = "threading"
+
+    def __init__(self, max_workers: int = 64) -> None:
+        self._pool = WorkerPool(max_workers)
+
+    Event = threading.Event
+    Lock = staticmethod(threading.Lock)
+    monotonic = staticmethod(time.monotonic)
+
+    @staticmethod
+    def sleep(seconds: float = 0) -> None:
+        time.sleep(seconds)
+
+    def spawn(self, target: Callable[..., object], *args: Any, **kwargs: Any) -> Task:
+        """Run `target` in a new daemon thread (long-lived work: background tasks)."""
+        return Task(target, *args, **kwargs)
+
+    def submit(self, job: Callable[[], object]) -> None:
+        """Run a short job on the worker pool."""
+        self._pool.submit(job)
+
+    def warn_unpatched(self, what: str) -> None:
+        """Threads need no monkey patching: nothing to warn about."""
+
+    def take_socket(self, environ: Environ) -> TakenSocket | None:
+        """The client's socket under a threaded WSGI server (Werkzeug, gunicorn)."""
+        sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+        return TakenSocket(sock) if sock is not None else None
+
+    def serve(
+        self,
+        app: WSGICallable,
+        host: str,
+        port: int,
+        *,
+        use_reloader: bool = False,
+        reloader_options: dict[str, Any] | None = None,
+        log_output: bool = True,
+        started: Started | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        **options: Any,
+    ) -> None:
+        """Serve with Werkzeug's threaded development server (websocket included).
+
+        Works like ``werkzeug.serving.run_simple``, and in addition hands
+        `started` a function that stops the server (``SocketIO.stop()``).
+        Without `log_output` the request lines are not logged; the startup
+        banner is. ``certfile``/``keyfile`` (the eventlet/gevent spelling)
+        become ``ssl_context``.
+        """
+        from werkzeug._internal import _log
+        from werkzeug.serving import WSGIRequestHandler, is_running_from_reloader, make_server
+
+        class QuietRequestHandler(WSGIRequestHandler):
+            """Logs errors, not every request (``log_output=False``)."""
+
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                pass
+
+        if certfile:
+            options.setdefault("ssl_context", (certfile, keyfile))
+        if "request_handler" not in options:
+            options["request_handler"] = WSGIRequestHandler if log_output else QuietRequestHandler
+        responses = _Responses()
+        options["request_handler"] = responses.counting(options["request_handler"])
+        reloaded = is_running_from_reloader()
+        inherited = os.environ.get("WERKZEUG_SERVER_FD") if reloaded else None
+        fd = int(inherited) if inherited else None
+        server = make_server(host, port, app, threaded=True, fd=fd, **options)
+        # The reloader's child process inherits the listening socket.
+        server.socket.set_inheritable(True)
+        os.environ["WERKZEUG_SERVER_FD"] = str(server.fileno())
+        if not reloaded:
+            server.log_startup()
+            _log("info", " * Press CTRL+C to quit")
+        stopping = threading.Event()
+        if started is not None:
+
+            def stop() -> None:
+                stopping.set()
+                # shutdown() waits for serve_forever() to notice; never block the caller.
+                self.spawn(server.shutdown)
+
+            started(stop)
+        try:
+            if use_reloader:
+                from werkzeug._reloader import run_with_reloader
+
+                run_with_reloader(server.serve_forever, **(reloader_options or {}))
+            else:
+                server.serve_forever()
+        finally:
+            server.server_close()
+            if stopping.is_set():  # not on Ctrl+C: long-polling requests may still be open
+                responses.wait(timeout=5.0)
 
 
-def warn_unpatched(what: str) -> None:
-    """Threads need no monkey patching: nothing to warn about."""
-
-
-def raw_socket(environ: dict[str, Any]) -> socket.socket | None:
-    """The client's socket under a threaded WSGI server, for taking over a websocket."""
-    return environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
-
-
-def serve(
-    app: Any,
-    host: str,
-    port: int,
-    *,
-    debug: bool = False,
-    use_reloader: bool = False,
-    reloader_options: dict[str, Any] | None = None,
-    log_output: bool = True,
-    allow_unsafe_werkzeug: bool = False,
-    started: Callable[[Callable[[], None]], None] | None = None,
-    certfile: str | None = None,
-    keyfile: str | None = None,
-    **options: Any,
-) -> None:
-    """Serve with Werkzeug's threaded development server (websocket included).
-
-    Works like ``werkzeug.serving.run_simple``, and in addition hands
-    `started` a function that stops the server (``SocketIO.stop()``). Without
-    `log_output` the request lines are not logged; the startup banner is.
-    ``certfile``/``keyfile`` (the eventlet/gevent spelling) become
-    ``ssl_context``.
-    """
-    from werkzeug._internal import _log
-    from werkzeug.serving import WSGIRequestHandler, is_running_from_reloader, make_server
-
-    class QuietRequestHandler(WSGIRequestHandler):
-        """Logs errors, not every request (``log_output=False``)."""
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            pass
-
-    if debug:
-        from werkzeug.debug import DebuggedApplication
-
-        app = DebuggedApplication(app, evalex=True)
-    if certfile:
-        options.setdefault("ssl_context", (certfile, keyfile))
-    if "request_handler" not in options:
-        options["request_handler"] = WSGIRequestHandler if log_output else QuietRequestHandler
-    responses = _Responses()
-    options["request_handler"] = responses.counting(options["request_handler"])
-    reloaded = is_running_from_reloader()
-    inherited = os.environ.get("WERKZEUG_SERVER_FD") if reloaded else None
-    fd = int(inherited) if inherited else None
-    server = make_server(host, port, app, threaded=True, fd=fd, **options)
-    # The reloader's child process inherits the listening socket.
-    server.socket.set_inheritable(True)
-    os.environ["WERKZEUG_SERVER_FD"] = str(server.fileno())
-    if not reloaded:
-        server.log_startup()
-        _log("info", " * Press CTRL+C to quit")
-    stopping = threading.Event()
-    if started is not None:
-
-        def stop() -> None:
-            stopping.set()
-            # shutdown() waits for serve_forever() to notice; never block the caller.
-            spawn(server.shutdown)
-
-        started(stop)
-    try:
-        if use_reloader:
-            from werkzeug._reloader import run_with_reloader
-
-            run_with_reloader(server.serve_forever, **(reloader_options or {}))
-        else:
-            server.serve_forever()
-    finally:
-        server.server_close()
-        if stopping.is_set():  # not on Ctrl+C: long-polling requests may still be open
-            responses.wait(timeout=5.0)
-
+if TYPE_CHECKING:  # the class implements the driver protocol
+    _checked: DriverProtocol = Driver()

@@ -1,13 +1,19 @@
-"""The Engine.IO server: handshake, sessions, polling and websocket transports."""
+"""The Engine.IO server: handshake, sessions, polling and websocket transports.
 
+`Server` is the WSGI side, `Session` one client's session, `SessionState` its
+protocol state without I/O, `EngineConfig` the options as one value.
+"""
+
+from .config import EngineConfig
 from .server import Listener, Server, make_logger
-from .session import (
+from .session import Session, SessionHandler
+from .state import (
     CLIENT_DISCONNECT,
     PING_TIMEOUT,
     SERVER_DISCONNECT,
     TRANSPORT_CLOSE,
     TRANSPORT_ERROR,
-    Session,
+    SessionState,
 )
 
 __all__ = [
@@ -16,8 +22,11 @@ __all__ = [
     "SERVER_DISCONNECT",
     "TRANSPORT_CLOSE",
     "TRANSPORT_ERROR",
+    "EngineConfig",
     "Listener",
     "Server",
     "Session",
+    "SessionHandler",
+    "SessionState",
     "make_logger",
 ]

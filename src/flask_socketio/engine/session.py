@@ -1,30 +1,64 @@
-"""One Engine.IO session: its outgoing queue, transport and heartbeat state."""
+"""One Engine.IO session: its outgoing queue, its transports and its reader.
+
+The protocol state (transport phase, heartbeat and connect deadlines) lives
+in a `SessionState`; the session adds what needs locks, sockets and tasks.
+It knows nothing of the server that made it: it gets its configuration as a
+value, hands what the client sends to its `SessionHandler`, and reports its
+end to the `on_close` callback.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import ClassVar, Protocol
 
+from ..drivers import Driver, Event, Task
 from ..wire import ProtocolError
 from ..wire import engineio as eio
+from .config import EngineConfig
+from .state import (
+    CLIENT_DISCONNECT,
+    CONNECT_TIMEOUT,
+    PING,
+    PING_TIMEOUT,
+    POLLING,
+    SERVER_DISCONNECT,
+    TRANSPORT_CLOSE,
+    TRANSPORT_ERROR,
+    SessionState,
+)
 from .websocket import MessageTooBig, WebSocket, frame_message
-
-if TYPE_CHECKING:
-    from .server import Server
 
 log = logging.getLogger("flask_socketio.engine")
 
-# Disconnect reasons, as Socket.IO names them.
-CLIENT_DISCONNECT = "client disconnect"
-SERVER_DISCONNECT = "server disconnect"
-PING_TIMEOUT = "ping timeout"
-TRANSPORT_CLOSE = "transport close"
-TRANSPORT_ERROR = "transport error"
 
+class SessionHandler(Protocol):
+    """What a session tells the layer above (the Socket.IO connection)."""
+
+    def message(self, data: str | bytes, inline: bool) -> None:
+        """A message of the client; `inline`: called by the websocket's
+        reader, which may run the handlers itself."""
+
+    def closed(self, reason: str) -> None:
+        """The session ended (once)."""
+
+
+class _Unattached:
+    """The handler of a session the layer above has not taken yet."""
+
+    def message(self, data: str | bytes, inline: bool) -> None:
+        pass
+
+    def closed(self, reason: str) -> None:
+        pass
+
+
+_UNATTACHED = _Unattached()
 
 #: The session whose websocket the current thread (or greenlet) reads, the
 #: token it reads under, and the thread's ident (a context copied into another
@@ -59,50 +93,55 @@ class Session:
     sends the batch: no writer thread per connection.
     """
 
+    #: In-process sessions (the test client's) are not reachable over HTTP,
+    #: and the layer above handles what they send before `receive` returns.
+    in_process: ClassVar[bool] = False
+
     def __init__(
         self,
-        server: Server,
         sid: str,
         version: int,
-        transport: str,
-        environ: dict[str, Any],
+        config: EngineConfig,
+        driver: Driver,
+        on_close: Callable[[Session, str], None],
+        transport: str = POLLING,
         b64: bool = False,
     ) -> None:
-        self.server = server
         self.sid = sid
         self.version = version
-        self.transport = transport
-        self.environ = environ
+        self.config = config
+        self.driver = driver
+        self._on_close = on_close
+        self.state = SessionState(config, version, driver.monotonic(), transport)
+        self.handler: SessionHandler = _UNATTACHED
         # v3 clients without binary support ask for base64 per transport:
         # `b64` for polling (from the handshake), `ws_b64` for the websocket.
         self.b64 = b64
         self.ws_b64 = b64
-        self.closed = False
-        self.upgrading = False
         self.ws: WebSocket | None = None
-        self.deliver: Callable[[list[eio.Packet]], None] | None = None
         self.queue: deque[eio.Packet] = deque()
-        self.lock = server.driver.Lock()
-        self.wake = server.driver.Event()
+        self.lock = driver.Lock()
+        self.wake: Event = driver.Event()
         self.flushing = False
         self.polling = False
         self.posting = False
-        now = server.driver.monotonic()
-        self.next_ping = now + server.ping_interval
-        self.pong_deadline: float | None = None
-        self.ping_deadline = now + server.ping_interval + server.ping_timeout
-        self.connect_deadline: float | None = now + server.connect_timeout
         # The websocket reader: the token it reads under, since when it has been
         # busy with what it read (None while it waits for the client), and the
         # task that took reading over from the WSGI request, if one did.
         self.reader: object | None = None
         self.busy_since: float | None = None
-        self.reader_task: Any = None
-        # Owned by the layer above (the Socket.IO server's per-connection state).
-        self.state: Any = None
+        self.reader_task: Task | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
+
+    @property
+    def closed(self) -> bool:
+        return self.state.closed
+
+    @property
+    def transport(self) -> str:
+        return self.state.transport
 
     # -- sending ------------------------------------------------------------
 
@@ -111,30 +150,25 @@ class Session:
 
     def send_many(self, packets: Iterable[eio.Packet]) -> None:
         """Queue packets for the client; on a websocket, write them now."""
-        if self.deliver is not None:
-            if not self.closed:
-                self.deliver(list(packets))
-            return
         with self.lock:
-            if self.closed:
+            if self.state.closed:
                 return
             ws = self.ws
             if ws is None or self.flushing:
                 self.queue.extend(packets)
-                if len(self.queue) <= self.server.max_queue_size:
+                if len(self.queue) <= self.config.max_queue_size:
                     self.wake.set()
                     return
-                overflow = True
+                ws = None  # over the bound
             else:
                 # The fast path: nothing queued and nobody writing, so this
                 # thread writes, and drains whatever others queue meanwhile.
-                overflow = False
                 self.flushing = True
-        if overflow:
+        if ws is None:
             log.warning(
                 "%s: outgoing queue over %d packets, closing (client too slow)",
                 self.sid,
-                self.server.max_queue_size,
+                self.config.max_queue_size,
             )
             self.close(TRANSPORT_ERROR, notify=False)
             return
@@ -152,7 +186,7 @@ class Session:
         while True:
             with self.lock:
                 ws = self.ws
-                if not self.queue or ws is None or self.closed:
+                if not self.queue or ws is None or self.state.closed:
                     self.flushing = False
                     return
                 batch = list(self.queue)
@@ -177,7 +211,7 @@ class Session:
                 raise BusyError("a GET is already pending")
             self.polling = True
         try:
-            if not self.queue and not self.closed:
+            if not self.queue and not self.state.closed:
                 self.wake.wait(timeout)
             with self.lock:
                 packets = list(self.queue)
@@ -187,6 +221,19 @@ class Session:
             self.polling = False
         return packets or [eio.Packet(eio.NOOP)]
 
+    @contextmanager
+    def posting_payload(self) -> Iterator[None]:
+        """Mark the time a POST's payload is read and decoded; a second POST
+        meanwhile raises BusyError."""
+        with self.lock:
+            if self.posting:
+                raise BusyError("a POST is already in progress")
+            self.posting = True
+        try:
+            yield
+        finally:
+            self.posting = False
+
     # -- receiving ----------------------------------------------------------
 
     def receive(self, packet: eio.Packet, inline: bool = False) -> None:
@@ -195,14 +242,18 @@ class Session:
         kind = packet.type
         if self.version == 3:
             # v3 clients ping the server; whatever they send shows they are alive.
-            self._restart_ping_deadline()
+            self.state.heard(self.driver.monotonic())
         if kind == eio.MESSAGE:
-            self.server.listener.engine_message(self, packet.data, inline)
+            data = packet.data
+            if data is None:
+                log.warning("%s: empty message packet, closing", self.sid)
+                self.close(TRANSPORT_ERROR, notify=False)
+                return
+            self.handler.message(data, inline)
         elif kind == eio.PING and self.version == 3:
             self.send(eio.Packet(eio.PONG, packet.data))
         elif kind == eio.PONG and self.version == 4:
-            self.pong_deadline = None
-            self.next_ping = self.server.driver.monotonic() + self.server.ping_interval
+            self.state.pong(self.driver.monotonic())
         elif kind == eio.CLOSE:
             self.close(CLIENT_DISCONNECT, notify=False)
         elif kind != eio.NOOP:
@@ -214,8 +265,8 @@ class Session:
     # The task that reads a websocket also runs the handlers of what it reads
     # (no handoff to another thread per event). While it is busy with a long
     # handler the socket goes unread, so the reaper hands reading over to a new
-    # task (`check`); and a handler waiting for an ack from its own client
-    # reads the socket itself meanwhile (`pump`).
+    # task (`apply_deadlines`); and a handler waiting for an ack from its own
+    # client reads the socket itself meanwhile (`pump`).
 
     def read_websocket(self, token: object | None = None) -> None:
         """Read the websocket and handle what comes until the session ends.
@@ -252,7 +303,7 @@ class Session:
         another task reads it; TimeoutError only with a `timeout`."""
         ws = self.ws
         with self.lock:
-            if self.reader is not token or self.closed or ws is None:
+            if self.reader is not token or self.state.closed or ws is None:
                 return False
             self.busy_since = None
         try:
@@ -278,14 +329,14 @@ class Session:
             log.warning("%s: malformed packet (%s), closing", self.sid, exc)
             self.close(TRANSPORT_ERROR, notify=False)
             return False
-        self.busy_since = self.server.driver.monotonic()
+        self.busy_since = self.driver.monotonic()
         self.receive(packet, inline=True)
         return True
 
-    def pump(self, done: Any, deadline: float) -> None:
-        """Read and handle this session's messages until `done` (an Event) is
-        set or `deadline` (monotonic) passes, if the calling task is the
-        websocket's reader; else return at once.
+    def pump(self, done: Event, deadline: float) -> None:
+        """Read and handle this session's messages until `done` is set or
+        `deadline` (monotonic) passes, if the calling task is the websocket's
+        reader; else return at once.
 
         A handler running on the reader that waits for an ack of its own
         client (``call()``) would otherwise wait for ever: the ack is in the
@@ -295,7 +346,7 @@ class Session:
         if current is None or current[0] is not self or current[2] != threading.get_ident():
             return
         token = current[1]
-        monotonic = self.server.driver.monotonic
+        monotonic = self.driver.monotonic
         while not done.is_set():
             remaining = deadline - monotonic()
             if remaining <= 0:
@@ -309,73 +360,78 @@ class Session:
     def _hand_over_reading(self) -> None:
         """Start a new reader: the current one has been busy for too long."""
         with self.lock:
-            if self.busy_since is None or self.closed:
+            if self.busy_since is None or self.state.closed:
                 return
             token = object()
             self.reader, self.busy_since = token, None
-            self.reader_task = self.server.driver.spawn(self.read_websocket, token)
+            self.reader_task = self.driver.spawn(self.read_websocket, token)
         log.debug("%s: reader busy in a handler, another task reads on", self.sid)
 
-    # -- heartbeat and deadlines -------------------------------------------
+    # -- deadlines ------------------------------------------------------------
 
-    def _restart_ping_deadline(self) -> None:
-        server = self.server
-        self.ping_deadline = server.driver.monotonic() + server.ping_interval + server.ping_timeout
+    def joined(self, connected: bool) -> None:
+        """The client joined a namespace, or (False) is in none any more: the
+        connect timeout stops, or applies again."""
+        self.state.joined(connected)
 
-    def check(self, now: float) -> bool:
-        """Apply deadlines (ping, pong, connect). Returns False if the session closed."""
-        if self.closed:
-            return False
-        if self.deliver is not None:
-            return True
+    def apply_deadlines(self, now: float, reader_patience: float) -> bool:
+        """Act on what is due at `now`: send a ping, close a session whose
+        client went silent or never joined a namespace, relieve a websocket
+        reader busy for longer than `reader_patience`. False if the session
+        is (now) closed."""
         busy_since = self.busy_since
-        if busy_since is not None and now - busy_since >= self.server.reader_patience:
+        if busy_since is not None and now - busy_since >= reader_patience:
             self._hand_over_reading()
-        if self.connect_deadline is not None and now > self.connect_deadline:
+        due = self.state.due(now)
+        if due is None:
+            return not self.state.closed
+        if due == PING:
+            self.state.ping_sent(now)
+            self.send(eio.Packet(eio.PING))
+            return True
+        if due == CONNECT_TIMEOUT:
             log.info("%s: no namespace joined in time, closing", self.sid)
             self.close(TRANSPORT_CLOSE)
-            return False
-        if self.version == 4:
-            if self.pong_deadline is not None:
-                if now > self.pong_deadline:
-                    self.close(PING_TIMEOUT, notify=False)
-                    return False
-            elif now >= self.next_ping:
-                self.pong_deadline = now + self.server.ping_timeout + self.server.ping_grace
-                self.send(eio.Packet(eio.PING))
-        elif now > self.ping_deadline + self.server.ping_grace:
+        else:
             self.close(PING_TIMEOUT, notify=False)
-            return False
-        return True
+        return False
 
     # -- transport switch and close ----------------------------------------
 
-    def attach_websocket(self, ws: WebSocket, b64: bool) -> None:
-        """Make `ws` the transport and send it everything queued."""
+    def begin_upgrade(self) -> bool:
+        """A websocket asks to take this polling session over; True if it may."""
         with self.lock:
+            return self.state.begin_upgrade()
+
+    def abort_upgrade(self) -> None:
+        with self.lock:
+            self.state.abort_upgrade()
+
+    def attach_websocket(self, ws: WebSocket, b64: bool) -> bool:
+        """Make `ws` the transport and send it everything queued; False if
+        the session closed meanwhile."""
+        with self.lock:
+            if self.state.closed:
+                return False
             self.ws = ws
-            self.transport = "websocket"
             self.ws_b64 = b64
-            self.upgrading = False
-            if self.version == 3:
-                self._restart_ping_deadline()
+            self.state.finish_upgrade(self.driver.monotonic())
             self.wake.set()
             if self.flushing:
-                return
+                return True
             self.flushing = True
         self._flush_websocket()
+        return True
 
     def close(self, reason: str = SERVER_DISCONNECT, notify: bool = True) -> None:
-        """End the session once; tell the client when `notify`, then the listener."""
+        """End the session once; tell the client when `notify`, then `on_close`."""
         with self.lock:
-            if self.closed:
+            if not self.state.close():
                 return
-            self.closed = True
             ws = self.ws
             if notify and ws is None:
                 self.queue.append(eio.Packet(eio.CLOSE))
             self.wake.set()
-        self.server.forget(self)
         if ws is not None:
             if notify:
                 try:
@@ -384,4 +440,5 @@ class Session:
                     pass
             ws.close()
         log.debug("%s: closed (%s)", self.sid, reason)
-        self.server.listener.engine_disconnect(self, reason)
+        self._on_close(self, reason)
+        self.handler.closed(reason)

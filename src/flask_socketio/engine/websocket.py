@@ -16,6 +16,9 @@ from typing import Any
 from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode, ParseFailed
 from wsproto.utilities import generate_accept_token
 
+from .._types import Environ
+from ..drivers import Lock, TakenSocket
+
 log = logging.getLogger("flask_socketio.engine")
 
 _READ_SIZE = 65536
@@ -48,13 +51,21 @@ class MessageTooBig(Exception):
 
 
 class WebSocket:
-    """A server-side websocket on a socket the WSGI server handed over."""
+    """A server-side websocket on a socket the web server handed over.
 
-    #: True when the server answered the upgrade itself (uWSGI, gevent-websocket)
-    #: and must get no HTTP response from the application afterwards.
-    upgraded_by_server = False
+    `upgraded_by_server`: the web server answered the upgrade (101) itself
+    (uWSGI, gevent-websocket) and takes no HTTP response afterwards.
+    `owned`: the socket is ours to close (a duplicate of the server's).
+    """
 
-    def __init__(self, sock: socket.socket, max_message_size: int, lock: Any) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        max_message_size: int,
+        lock: Lock,
+        upgraded_by_server: bool = False,
+        owned: bool = False,
+    ) -> None:
         self.sock = sock
         try:
             # Frames go out whole; Nagle would only hold the next one back
@@ -63,6 +74,8 @@ class WebSocket:
         except OSError:
             pass  # not TCP
         self.max_message_size = max_message_size
+        self.upgraded_by_server = upgraded_by_server
+        self._owned = owned
         self._proto = FrameProtocol(client=False, extensions=[])
         self._lock = lock
         self._parts: list[str | bytes] = []
@@ -71,16 +84,18 @@ class WebSocket:
 
     @classmethod
     def accept(
-        cls, environ: dict[str, Any], sock: socket.socket, max_message_size: int, lock: Any
+        cls, environ: Environ, taken: TakenSocket, max_message_size: int, lock: Lock
     ) -> WebSocket:
-        """Answer the upgrade request with 101 and return the connection."""
-        accept = generate_accept_token(environ["HTTP_SEC_WEBSOCKET_KEY"].encode("ascii"))
-        sock.sendall(
-            b"HTTP/1.1 101 Switching Protocols\r\n"
-            b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-        )
-        return cls(sock, max_message_size, lock)
+        """The websocket on a socket taken over for the upgrade request of
+        `environ`, answering the request with 101 unless the server did."""
+        if not taken.upgraded:
+            key = environ["HTTP_SEC_WEBSOCKET_KEY"].encode("ascii")
+            taken.sock.sendall(
+                b"HTTP/1.1 101 Switching Protocols\r\n"
+                b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                b"Sec-WebSocket-Accept: " + generate_accept_token(key) + b"\r\n\r\n"
+            )
+        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned)
 
     def receive(self, timeout: float | None = None) -> str | bytes | None:
         """The next complete message, or None once the connection is closed.
@@ -99,14 +114,15 @@ class WebSocket:
                 try:
                     for frame in proto.received_frames():
                         opcode = frame.opcode
+                        payload: Any = frame.payload  # str (text), bytes, or (code, reason)
                         if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
-                            message = self._collect(frame.payload, frame.message_finished)
+                            message = self._collect(payload, frame.message_finished)
                             if message is not None:
                                 return message
                         elif opcode is Opcode.PING:
-                            self._send_raw(bytes(proto.pong(frame.payload)))
+                            self._send_raw(bytes(proto.pong(payload)))
                         elif opcode is Opcode.CLOSE:
-                            self.close(frame.payload[0])  # answered with the same code
+                            self.close(payload[0])  # answered with the same code
                             return None
                 except ParseFailed as exc:
                     log.warning("websocket protocol error (%s), closing with %d", exc, exc.code)
@@ -141,8 +157,8 @@ class WebSocket:
         self._parts.append(data)
         if not finished:
             return None
-        joiner = "" if isinstance(data, str) else b""
-        message = joiner.join(self._parts)  # type: ignore[attr-defined]
+        parts: Any = self._parts
+        message: str | bytes = "".join(parts) if isinstance(data, str) else b"".join(parts)
         self._parts, self._size = [], 0
         return message
 
@@ -188,6 +204,8 @@ class WebSocket:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        if self._owned:
+            self.sock.close()
 
 
 __all__ = ["MessageTooBig", "WebSocket", "frame_message", "is_upgrade_request"]

@@ -6,11 +6,16 @@
 
 from __future__ import annotations
 
-from .memory import Manager
+from typing import Any
+
+from .memory import LocalPeer, Manager, Member
 from .pubsub import PubSubManager
+from .target import Target
 
 
-def from_url(url: str, channel: str = "flask-socketio", write_only: bool = False) -> PubSubManager:
+def from_url(
+    url: str, channel: str = "flask-socketio", write_only: bool = False
+) -> PubSubManager[Any]:
     """The message-queue manager for `url`: Redis for redis:// and rediss://, Kombu otherwise."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisManager
@@ -21,4 +26,4 @@ def from_url(url: str, channel: str = "flask-socketio", write_only: bool = False
     return KombuManager(url, channel=channel, write_only=write_only)
 
 
-__all__ = ["Manager", "PubSubManager", "from_url"]
+__all__ = ["LocalPeer", "Manager", "Member", "PubSubManager", "Target", "from_url"]

@@ -12,7 +12,7 @@ from .pubsub import PubSubManager
 log = logging.getLogger("flask_socketio.managers")
 
 
-class KombuManager(PubSubManager):
+class KombuManager(PubSubManager[Any]):
     """Relay through a fanout exchange; each process reads its own auto-deleted queue.
 
     >>> mgr = KombuManager("amqp://guest:guest@127.0.0.1:5672//")  # doctest: +SKIP
@@ -37,10 +37,10 @@ class KombuManager(PubSubManager):
                 "pip install flask-socketio-native[kombu]"
             ) from exc
         super().__init__(channel, write_only)
-        self._kombu = kombu
+        self._kombu: Any = kombu
         self.url = url
         self.connection_options = connection_options or {}
-        self.exchange = kombu.Exchange(
+        self.exchange = self._kombu.Exchange(
             channel, type="fanout", durable=False, **(exchange_options or {})
         )
         self.queue_options = {"durable": False, "auto_delete": True, **(queue_options or {})}
@@ -79,5 +79,5 @@ class KombuManager(PubSubManager):
                 log.warning(
                     "kombu listener lost its connection (%s); retrying in %.0fs", exc, delay
                 )
-                self.server.sleep(delay)
+                self._sleep(delay)
                 delay = min(delay * 2, 30.0)

@@ -1,53 +1,97 @@
 """Who is in which room, in this process: the default client manager.
 
-Rooms are kept per namespace as ``{room: {sid: eio_sid}}``; the room ``None``
-holds every connected client of the namespace, and each client also sits in
-a room named after its own sid. The message-queue managers subclass this one
-and override `emit` and friends to reach other processes.
+A manager answers one question, *who*: given a `Target`, which clients of
+this process are its recipients (`members`), and, for the message-queue
+managers, which operations must reach the other processes (`relay_emit`
+and friends). It never encodes or sends: the server does, once per emit.
 
+Rooms are kept per namespace as ``{room: {sid: member}}``, where a member is
+the server's per-connection object; the room ``None`` holds every connected
+client of the namespace, and each client also sits in a room named after its
+own sid.
+
+>>> class Conn:
+...     eio_sid = "e1"
 >>> m = Manager()
->>> m.connect("e1", "/", "s1")
+>>> m.connect("s1", "/", Conn())
 >>> m.enter_room("s1", "/", "lobby")
 >>> sorted(m.get_rooms("s1", "/"))
 ['lobby', 's1']
+>>> len(m.members(Target.of("/", to="lobby")))
+1
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-Room = str | None
+from .target import Target
+
+if TYPE_CHECKING:
+    from ..drivers import Driver, Lock
+
+#: A room name; None is the room of every client of a namespace.
+Room = Hashable | None
 
 
-class Manager:
-    """In-memory rooms, and the fan-out of emits to local clients."""
+class Member(Protocol):
+    """What the manager needs to know of a connection: its Engine.IO sid."""
+
+    @property
+    def eio_sid(self) -> str: ...
+
+
+M = TypeVar("M", bound=Member)
+
+
+class LocalPeer(Protocol):
+    """What a message-queue manager asks of this process's server when an
+    operation arrives from another process."""
+
+    def emit_to(
+        self,
+        target: Target,
+        event: str,
+        args: list[Any],
+        callback: Callable[..., Any] | None = None,
+    ) -> None:
+        """Deliver an event to this process's clients of `target`."""
+
+    def disconnect(
+        self, sid: str, namespace: str | None = None, ignore_queue: bool = False
+    ) -> None:
+        """Disconnect a client of this process."""
+
+
+class Manager(Generic[M]):
+    """In-memory rooms of this process's clients."""
+
+    name = "memory"
 
     def __init__(self) -> None:
-        self.server: Any = None
-        self.rooms: dict[str, dict[Room, dict[str, str]]] = {}
-        self._eio_sids: dict[tuple[str, str], str] = {}  # (namespace, sid) -> eio sid
+        self.rooms: dict[str, dict[Room, dict[str, M]]] = {}
+        self._members: dict[tuple[str, str], M] = {}  # (namespace, sid) -> member
         self._sids: dict[tuple[str, str], str] = {}  # (namespace, eio sid) -> sid
-        self._lock = threading.RLock()
+        self._lock: Lock = threading.Lock()
 
-    def set_server(self, server: Any) -> None:
-        self.server = server
-
-    def initialize(self) -> None:
-        """Called once the server is ready to run background tasks."""
+    def attach(self, peer: LocalPeer, driver: Driver) -> None:
+        """Called once by the server that uses this manager."""
+        self._lock = driver.Lock()
 
     def get_namespaces(self) -> list[str]:
+        """The namespaces with clients (python-socketio's manager API)."""
         return list(self.rooms)
 
     # -- membership ---------------------------------------------------------
 
-    def connect(self, eio_sid: str, namespace: str, sid: str) -> None:
+    def connect(self, sid: str, namespace: str, member: M) -> None:
         with self._lock:
-            self._eio_sids[(namespace, sid)] = eio_sid
-            self._sids[(namespace, eio_sid)] = sid
-            self._enter(sid, namespace, None, eio_sid)
-            self._enter(sid, namespace, sid, eio_sid)
+            self._members[(namespace, sid)] = member
+            self._sids[(namespace, member.eio_sid)] = sid
+            self._enter(sid, namespace, None, member)
+            self._enter(sid, namespace, sid, member)
 
     def disconnect(self, sid: str, namespace: str) -> None:
         with self._lock:
@@ -55,28 +99,31 @@ class Manager:
             if rooms is not None:
                 for room in [r for r, members in rooms.items() if sid in members]:
                     self._leave(sid, namespace, room)
-            eio_sid = self._eio_sids.pop((namespace, sid), None)
-            if eio_sid is not None:
-                self._sids.pop((namespace, eio_sid), None)
+            member = self._members.pop((namespace, sid), None)
+            if member is not None:
+                self._sids.pop((namespace, member.eio_sid), None)
 
-    def can_disconnect(self, sid: str, namespace: str) -> bool:
-        """Whether this process holds the client (message-queue managers relay if not)."""
-        return self.is_connected(sid, namespace)
+    def member(self, sid: str, namespace: str) -> M | None:
+        """The connection of the client `sid` on `namespace`, if it is here."""
+        return self._members.get((namespace, sid))
 
     def is_connected(self, sid: str, namespace: str) -> bool:
-        return (namespace, sid) in self._eio_sids
+        return (namespace, sid) in self._members
 
     def eio_sid_from_sid(self, sid: str, namespace: str) -> str | None:
-        return self._eio_sids.get((namespace, sid))
+        """The Engine.IO sid of a client (python-socketio's manager API)."""
+        member = self._members.get((namespace, sid))
+        return member.eio_sid if member is not None else None
 
     def sid_from_eio_sid(self, eio_sid: str, namespace: str) -> str | None:
+        """The sid on `namespace` of an Engine.IO session (python-socketio's manager API)."""
         return self._sids.get((namespace, eio_sid))
 
-    def enter_room(self, sid: str, namespace: str, room: Room, eio_sid: str | None = None) -> None:
+    def enter_room(self, sid: str, namespace: str, room: Room) -> None:
         with self._lock:
-            eio_sid = eio_sid or self._eio_sids.get((namespace, sid))
-            if eio_sid is not None:
-                self._enter(sid, namespace, room, eio_sid)
+            member = self._members.get((namespace, sid))
+            if member is not None:
+                self._enter(sid, namespace, room, member)
 
     def leave_room(self, sid: str, namespace: str, room: Room) -> None:
         with self._lock:
@@ -88,34 +135,20 @@ class Manager:
             if rooms is not None and room is not None:
                 rooms.pop(room, None)
 
-    def get_rooms(self, sid: str, namespace: str) -> list[str]:
+    def get_rooms(self, sid: str, namespace: str) -> list[Any]:
         """The rooms of a client, its own sid room included."""
         rooms = self.rooms.get(namespace, {})
         return [
             room for room, members in list(rooms.items()) if room is not None and sid in members
         ]
 
-    def get_participants(
-        self, namespace: str, room: Room | Iterable[str]
-    ) -> Iterator[tuple[str, str]]:
-        """(sid, eio_sid) of every client in `room` (a name, a list of names, or None)."""
-        return iter(self._participants(namespace, room))
+    def get_participants(self, namespace: str, room: Room) -> Iterator[tuple[str, str]]:
+        """(sid, eio_sid) of every client in `room` (python-socketio's manager API)."""
+        members = self.rooms.get(namespace, {}).get(room, {})
+        return iter([(sid, member.eio_sid) for sid, member in list(members.items())])
 
-    def _participants(self, namespace: str, room: Room | Iterable[str]) -> list[tuple[str, str]]:
-        rooms = self.rooms.get(namespace)
-        if not rooms:
-            return []
-        if room is None or isinstance(room, str):
-            members = rooms.get(room)
-            return list(members.items()) if members else []
-        found: dict[str, str] = {}
-        for name in room:
-            for sid, eio_sid in list(rooms.get(name, {}).items()):
-                found.setdefault(sid, eio_sid)
-        return list(found.items())
-
-    def _enter(self, sid: str, namespace: str, room: Room, eio_sid: str) -> None:
-        self.rooms.setdefault(namespace, {}).setdefault(room, {})[sid] = eio_sid
+    def _enter(self, sid: str, namespace: str, room: Room, member: M) -> None:
+        self.rooms.setdefault(namespace, {}).setdefault(room, {})[sid] = member
 
     def _leave(self, sid: str, namespace: str, room: Room) -> None:
         rooms = self.rooms.get(namespace)
@@ -129,43 +162,39 @@ class Manager:
         if not rooms:
             del self.rooms[namespace]
 
-    # -- sending ------------------------------------------------------------
+    # -- who ----------------------------------------------------------------
 
-    def emit(
-        self,
-        event: str,
-        data: Any,
-        namespace: str,
-        room: Room | Iterable[str] = None,
-        skip_sid: str | Iterable[str] | None = None,
-        callback: Callable[..., Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Send an event to every local client in `room`, encoding it once."""
-        if namespace not in self.rooms:
-            return
-        skip = {skip_sid} if isinstance(skip_sid, str) else set(skip_sid or ())
-        server = self.server
-        args = to_args(data)
-        participants = self._participants(namespace, room)
-        if callback is not None:
-            for sid, eio_sid in participants:
+    def members(self, target: Target) -> list[M]:
+        """The clients of this process that `target` reaches, each once."""
+        rooms = self.rooms.get(target.namespace)
+        if not rooms:
+            return []
+        names = target.rooms
+        skip = target.skip
+        if names is None or len(names) == 1:
+            found = rooms.get(None if names is None else names[0])
+            if not found:
+                return []
+            if not skip:
+                return list(found.values())
+            return [member for sid, member in list(found.items()) if sid not in skip]
+        union: dict[str, M] = {}
+        for name in names:
+            for sid, member in list(rooms.get(name, {}).items()):
                 if sid not in skip:
-                    ack_id = server.register_ack(eio_sid, namespace, callback)
-                    packets = server.encode_event(namespace, event, args, ack_id)
-                    server.send_packets(eio_sid, packets)
-            return
-        packets = server.encode_event(namespace, event, args)
-        send = server.send_packets
-        for sid, eio_sid in participants:
-            if sid not in skip:
-                send(eio_sid, packets)
+                    union.setdefault(sid, member)
+        return list(union.values())
 
+    # -- across processes (nothing to do with one process) -------------------
 
-def to_args(data: Any) -> list[Any]:
-    """Emit arguments: a tuple is several arguments, None none, anything else one."""
-    if data is None:
-        return []
-    if type(data) is tuple:
-        return list(data)
-    return [data]
+    def relay_emit(
+        self,
+        target: Target,
+        event: str,
+        args: list[Any],
+        callback: Callable[..., Any] | None = None,
+    ) -> None:
+        """Hand an emit to the other processes (a message-queue manager does)."""
+
+    def relay_disconnect(self, sid: str, namespace: str) -> None:
+        """Ask the other processes to disconnect a client that is not here."""

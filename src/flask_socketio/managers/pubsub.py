@@ -1,11 +1,14 @@
 """Rooms across processes: a manager that relays operations through a message queue.
 
-Every process publishes what it cannot do alone (emit to a room, close a room,
-disconnect or move a client of another process) on one channel, and every
-process applies what it hears to its own clients. Acks of clients of another
-process travel back to the process that asked for them.
+Every process applies an operation to its own clients at once (an emit goes
+to its local recipients directly, never through the broker) and publishes
+what the other processes must do (emit to their clients in a room, close a
+room, disconnect or move a client of theirs); every process applies what it
+hears from the others. Acks of clients of another process travel back to
+the process that asked for them.
 
-Messages are JSON (bytes travel as base64), never pickle: a message queue is
+Messages are JSON (bytes travel as base64, in a way no user value can be
+mistaken for), never pickle: a message queue is
 shared infrastructure, and unpickling what it carries would let anyone who can
 publish run code in every server.
 """
@@ -17,21 +20,37 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from .memory import Manager, Room, to_args
+from .memory import LocalPeer, M, Manager, Room
+from .target import Target
+
+if TYPE_CHECKING:
+    from ..drivers import Driver, Task
 
 log = logging.getLogger("flask_socketio.managers")
 
+Message = dict[str, Any]
+
+
+_BYTES = "__bytes__"
+_ESCAPED = "__dict__"
+
 
 def _encode_value(value: Any) -> Any:
+    """`value` as JSON can carry it: bytes become ``{"__bytes__": base64}``,
+    and a dict that could be mistaken for a marker is wrapped in
+    ``{"__dict__": ...}``, so that every value decodes to itself."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+        return {_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, (list, tuple)):
         return [_encode_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _encode_value(v) for k, v in value.items()}
+        encoded = {k: _encode_value(v) for k, v in value.items()}
+        if len(value) == 1 and next(iter(value)) in (_BYTES, _ESCAPED):
+            return {_ESCAPED: encoded}
+        return encoded
     return value
 
 
@@ -39,25 +58,38 @@ def _decode_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_decode_value(v) for v in value]
     if isinstance(value, dict):
-        if len(value) == 1 and "__bytes__" in value:
-            return base64.b64decode(value["__bytes__"])
+        if len(value) == 1:
+            key, inner = next(iter(value.items()))
+            if key == _BYTES and isinstance(inner, str):
+                return base64.b64decode(inner)
+            if key == _ESCAPED and isinstance(inner, dict):
+                return {k: _decode_value(v) for k, v in inner.items()}
         return {k: _decode_value(v) for k, v in value.items()}
     return value
 
 
-def dumps(message: dict[str, Any]) -> bytes:
+def dumps(message: Message) -> bytes:
     """Serialise a relay message (JSON; bytes as base64 markers)."""
     return json.dumps(_encode_value(message), separators=(",", ":")).encode("utf-8")
 
 
-def loads(raw: bytes | str) -> dict[str, Any]:
+def loads(raw: bytes | str) -> Message:
+    """Parse a relay message; ValueError if it is not a JSON object."""
     message = _decode_value(json.loads(raw))
     if not isinstance(message, dict):
         raise ValueError("relay message is not an object")
     return message
 
 
-class PubSubManager(Manager):
+def _rooms_field(target: Target) -> Any:
+    """A target's rooms as the relay spells them: one name, a list, or None."""
+    rooms = target.rooms
+    if rooms is None:
+        return None
+    return rooms[0] if len(rooms) == 1 else list(rooms)
+
+
+class PubSubManager(Manager[M]):
     """Base of the message-queue managers; subclasses move bytes, nothing else.
 
     A subclass implements `_publish(data: bytes)` and `_listen()`, a generator
@@ -71,107 +103,82 @@ class PubSubManager(Manager):
         self.channel = channel
         self.write_only = write_only
         self.host_id = uuid.uuid4().hex
-        self._listener: Any = None
+        self._peer: LocalPeer | None = None
+        self._driver: Driver | None = None
+        self._listener: Task | None = None
         self._ack_lock = threading.Lock()
         self._remote_acks: dict[int, Callable[..., Any]] = {}
         self._next_ack = 0
+        self._handlers: dict[str, Callable[[Message], None]] = {
+            "emit": self._on_emit,
+            "callback": self._on_callback,
+            "disconnect": self._on_disconnect,
+            "enter_room": self._on_enter_room,
+            "leave_room": self._on_leave_room,
+            "close_room": self._on_close_room,
+        }
 
-    def initialize(self) -> None:
-        if not self.write_only and self._listener is None:
-            self._listener = self.server.start_background_task(self._relay)
+    def attach(self, peer: LocalPeer, driver: Driver) -> None:
+        super().attach(peer, driver)
+        self._peer, self._driver = peer, driver
+        if not self.write_only:
+            # Its listener blocks in the queue client: unpatched green modes stall.
+            driver.warn_unpatched(f"the message queue client ({self.name})")
+            if self._listener is None:
+                self._listener = driver.spawn(self._relay)
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait between reconnection attempts, in the way of the async mode."""
+        if self._driver is not None:
+            self._driver.sleep(seconds)
 
     # -- operations that may concern other processes ---------------------------
 
-    def emit(
+    def relay_emit(
         self,
+        target: Target,
         event: str,
-        data: Any,
-        namespace: str,
-        room: Room | Iterable[str] = None,
-        skip_sid: str | Iterable[str] | None = None,
+        args: list[Any],
         callback: Callable[..., Any] | None = None,
-        ignore_queue: bool = False,
-        **kwargs: Any,
     ) -> None:
-        """Publish the emit for every process (this one included)."""
-        if ignore_queue or (isinstance(room, str) and self.is_connected(room, namespace)):
-            # A client of this process (an emit to its sid) needs no relay.
-            super().emit(event, data, namespace, room, skip_sid, callback)
+        """Publish the emit for the other processes, unless its one recipient is here."""
+        single = target.single
+        if single is not None and self.is_connected(single, target.namespace):
             return
-        message: dict[str, Any] = {
-            "method": "emit",
+        fields: Message = {
             "event": event,
-            "args": to_args(data),
-            "namespace": namespace,
-            "room": list(room) if room is not None and not isinstance(room, str) else room,
-            "skip_sid": [skip_sid] if isinstance(skip_sid, str) else list(skip_sid or ()),
-            "host_id": self.host_id,
+            "args": args,
+            "namespace": target.namespace,
+            "room": _rooms_field(target),
+            "skip_sid": sorted(target.skip),
         }
         if callback is not None:
-            if not isinstance(room, str):
+            if single is None:
                 raise ValueError("an emit with a callback through a message queue needs to=sid")
-            message["callback"] = [room, namespace, self._register_remote_ack(callback)]
-        self._publish(dumps(message))
+            fields["callback"] = [single, target.namespace, self._register_remote_ack(callback)]
+        self._relay_op("emit", **fields)
 
-    def can_disconnect(self, sid: str, namespace: str) -> bool:
-        """True when the client is here; otherwise ask the other processes."""
+    def relay_disconnect(self, sid: str, namespace: str) -> None:
+        self._relay_op("disconnect", sid=sid, namespace=namespace)
+
+    def enter_room(self, sid: str, namespace: str, room: Room) -> None:
         if self.is_connected(sid, namespace):
-            return True
-        self._publish(
-            dumps(
-                {
-                    "method": "disconnect",
-                    "sid": sid,
-                    "namespace": namespace,
-                    "host_id": self.host_id,
-                }
-            )
-        )
-        return False
-
-    def enter_room(self, sid: str, namespace: str, room: Room, eio_sid: str | None = None) -> None:
-        if eio_sid is not None or self.is_connected(sid, namespace):
-            super().enter_room(sid, namespace, room, eio_sid)
+            super().enter_room(sid, namespace, room)
         else:
-            self._publish(
-                dumps(
-                    {
-                        "method": "enter_room",
-                        "sid": sid,
-                        "namespace": namespace,
-                        "room": room,
-                        "host_id": self.host_id,
-                    }
-                )
-            )
+            self._relay_op("enter_room", sid=sid, namespace=namespace, room=room)
 
     def leave_room(self, sid: str, namespace: str, room: Room) -> None:
         if self.is_connected(sid, namespace):
             super().leave_room(sid, namespace, room)
         else:
-            self._publish(
-                dumps(
-                    {
-                        "method": "leave_room",
-                        "sid": sid,
-                        "namespace": namespace,
-                        "room": room,
-                        "host_id": self.host_id,
-                    }
-                )
-            )
+            self._relay_op("leave_room", sid=sid, namespace=namespace, room=room)
 
     def close_room(self, room: Room, namespace: str) -> None:
-        self._publish(
-            dumps(
-                {
-                    "method": "close_room",
-                    "room": room,
-                    "namespace": namespace,
-                    "host_id": self.host_id,
-                }
-            )
-        )
+        super().close_room(room, namespace)
+        self._relay_op("close_room", room=room, namespace=namespace)
+
+    def _relay_op(self, method: str, **fields: Any) -> None:
+        self._publish(dumps({"method": method, **fields, "host_id": self.host_id}))
 
     # -- acks across processes ------------------------------------------------
 
@@ -187,15 +194,21 @@ class PubSubManager(Manager):
         for raw in self._listen():
             try:
                 message = loads(raw)
-                handler = getattr(self, "_on_" + str(message.get("method")), None)
+                method = message.get("method")
+                if method != "callback" and message.get("host_id") == self.host_id:
+                    continue  # our own operation, applied here when it was made
+                handler = self._handlers.get(str(method))
                 if handler is None:
-                    log.warning("relay message with unknown method %r", message.get("method"))
+                    log.warning("relay message with unknown method %r", method)
                     continue
                 handler(message)
             except Exception:
                 log.exception("bad relay message on channel %s", self.channel)
 
-    def _on_emit(self, message: dict[str, Any]) -> None:
+    def _on_emit(self, message: Message) -> None:
+        if self._peer is None:
+            return
+        namespace = message.get("namespace") or "/"
         callback = None
         info = message.get("callback")
         if info:
@@ -216,40 +229,33 @@ class PubSubManager(Manager):
                     )
                 )
 
-        room = message.get("room")
-        super().emit(
-            message["event"],
-            tuple(message.get("args") or ()),
-            message.get("namespace") or "/",
-            room=room,
-            skip_sid=message.get("skip_sid"),
-            callback=callback,
-        )
+        target = Target.of(namespace, message.get("room"), message.get("skip_sid"), local=True)
+        self._peer.emit_to(target, message["event"], list(message.get("args") or ()), callback)
 
-    def _on_callback(self, message: dict[str, Any]) -> None:
+    def _on_callback(self, message: Message) -> None:
         if message.get("host_id") != self.host_id:
             return
         with self._ack_lock:
-            callback = self._remote_acks.pop(message.get("ack_id"), None)
+            callback = self._remote_acks.pop(message.get("ack_id"), None)  # type: ignore[arg-type]
         if callback is not None:
             callback(*message.get("args", []))
 
-    def _on_disconnect(self, message: dict[str, Any]) -> None:
+    def _on_disconnect(self, message: Message) -> None:
         sid, namespace = message.get("sid"), message.get("namespace") or "/"
-        if self.is_connected(sid, namespace):
-            self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+        if self._peer is not None and sid is not None and self.is_connected(sid, namespace):
+            self._peer.disconnect(sid, namespace=namespace, ignore_queue=True)
 
-    def _on_enter_room(self, message: dict[str, Any]) -> None:
+    def _on_enter_room(self, message: Message) -> None:
         sid, namespace = message.get("sid"), message.get("namespace") or "/"
-        if self.is_connected(sid, namespace):
+        if sid is not None and self.is_connected(sid, namespace):
             super().enter_room(sid, namespace, message.get("room"))
 
-    def _on_leave_room(self, message: dict[str, Any]) -> None:
+    def _on_leave_room(self, message: Message) -> None:
         sid, namespace = message.get("sid"), message.get("namespace") or "/"
-        if self.is_connected(sid, namespace):
+        if sid is not None and self.is_connected(sid, namespace):
             super().leave_room(sid, namespace, message.get("room"))
 
-    def _on_close_room(self, message: dict[str, Any]) -> None:
+    def _on_close_room(self, message: Message) -> None:
         super().close_room(message.get("room"), message.get("namespace") or "/")
 
     # -- transport, provided by subclasses --------------------------------------

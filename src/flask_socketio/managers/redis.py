@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from .pubsub import PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
 
 
-class RedisManager(PubSubManager):
+class RedisManager(PubSubManager[Any]):
     """Relay through a Redis channel.
 
     >>> mgr = RedisManager("redis://127.0.0.1:6379/0", channel="flask-socketio")  # doctest: +SKIP
@@ -23,7 +24,7 @@ class RedisManager(PubSubManager):
         url: str = "redis://127.0.0.1:6379/0",
         channel: str = "flask-socketio",
         write_only: bool = False,
-        redis_options: dict | None = None,
+        redis_options: dict[str, Any] | None = None,
     ) -> None:
         try:
             import redis
@@ -33,10 +34,10 @@ class RedisManager(PubSubManager):
                 "pip install flask-socketio-native[redis]"
             ) from exc
         super().__init__(channel, write_only)
-        self._redis_module = redis
+        self._redis_module: Any = redis
         self.url = url
         self.redis_options = redis_options or {}
-        self._redis = redis.Redis.from_url(url, **self.redis_options)
+        self._redis: Any = self._redis_module.Redis.from_url(url, **self.redis_options)
 
     def _publish(self, data: bytes) -> None:
         for attempt in (1, 2):
@@ -63,6 +64,6 @@ class RedisManager(PubSubManager):
                 log.warning(
                     "redis listener lost its connection (%s); retrying in %.0fs", exc, delay
                 )
-                self.server.sleep(delay)
+                self._sleep(delay)
                 delay = min(delay * 2, 30.0)
                 self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)

@@ -1,7 +1,16 @@
 """The Socket.IO server, usable without Flask."""
 
+from .connection import Connection, ConnectionHandler
 from .exceptions import ConnectionRefusedError
 from .namespace import Namespace
 from .server import Reason, Server, WSGIApp
 
-__all__ = ["ConnectionRefusedError", "Namespace", "Reason", "Server", "WSGIApp"]
+__all__ = [
+    "Connection",
+    "ConnectionHandler",
+    "ConnectionRefusedError",
+    "Namespace",
+    "Reason",
+    "Server",
+    "WSGIApp",
+]

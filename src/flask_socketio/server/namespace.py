@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .calling import call_trimmed
+
+if TYPE_CHECKING:
+    from .server import Server
 
 
 class Namespace:
@@ -18,18 +23,14 @@ class Namespace:
 
     def __init__(self, namespace: str | None = None) -> None:
         self.namespace = namespace or "/"
-        self.server: Any = None
-
-    def _set_server(self, server: Any) -> None:
-        self.server = server
+        #: The server it is registered with (set by ``register_namespace``).
+        self.server: Server = None  # type: ignore[assignment]
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         """Dispatch `event` to ``on_<event>``; events without a method are ignored.
 
         Override this to wrap every handler call (the Flask extension does).
         """
-        from .server import call_trimmed
-
         handler = getattr(self, f"on_{event}", None)
         if handler is None or not callable(handler):
             return None

@@ -1,5 +1,9 @@
 """The Socket.IO server: namespaces, handlers, acks, rooms. Usable without Flask.
 
+An emit flows one way: the caller names a `Target`, the manager answers who
+(the local connections it reaches, and a relay to other processes), and the
+server encodes the packet once and hands it to each connection's session.
+
 >>> sio = Server(async_mode="threading")
 >>> @sio.on("echo")
 ... def echo(sid, data):
@@ -10,26 +14,24 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 from .. import engine
-from ..drivers import load_driver
-from ..managers import Manager, PubSubManager
-from ..managers.memory import to_args
+from .._types import Environ, Handler, StartResponse, WSGICallable
+from ..drivers import Task, load_driver
+from ..managers import Manager, Target
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from ..wire import socketio as sio
+from .calling import call_trimmed
+from .connection import Connection, ConnectionHandler, Waiter
 from .exceptions import ConnectionRefusedError
 from .namespace import Namespace
 
 log = logging.getLogger("flask_socketio.server")
-
-Handler = Callable[..., Any]
 
 # Query parameters that belong to Engine.IO, not to the application.
 _ENGINE_QUERY = frozenset({"EIO", "transport", "t", "b64", "j", "sid"})
@@ -37,6 +39,12 @@ _ENGINE_QUERY = frozenset({"EIO", "transport", "t", "b64", "j", "sid"})
 # What `Server._trigger` returns when no handler took the event: such events
 # get no ack, as with python-socketio (a handler returning None acks empty).
 NOT_HANDLED: Any = object()
+
+_SPECIAL_EVENTS = ("connect", "disconnect")
+
+#: A handler as `Server.on` takes it: python-socketio style, or one that
+#: wants the connection.
+AnyHandler = Handler | ConnectionHandler
 
 
 class Reason:
@@ -49,32 +57,17 @@ class Reason:
     TRANSPORT_ERROR = engine.TRANSPORT_ERROR
 
 
-@functools.lru_cache(maxsize=1024)
-def _max_positional(fn: Callable[..., Any]) -> int:
-    """How many positional arguments `fn` takes (a large number for *args)."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return 1 << 16
-    count = 0
-    for param in params:
-        if param.kind == param.VAR_POSITIONAL:
-            return 1 << 16
-        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
-            count += 1
-    return count
+def to_args(data: Any) -> list[Any]:
+    """Emit arguments: a tuple is several arguments, None none, anything else one.
 
-
-def call_trimmed(fn: Callable[..., Any], *args: Any, optional: int = 0) -> Any:
-    """Call `fn`, dropping up to `optional` trailing arguments it does not take.
-
-    Connect handlers may or may not take `auth`, disconnect handlers `reason`.
+    >>> to_args(("a", 1)), to_args(None), to_args([1, 2])
+    (['a', 1], [], [[1, 2]])
     """
-    if optional:
-        room = _max_positional(fn)
-        if room < len(args):
-            args = args[: max(room, len(args) - optional)]
-    return fn(*args)
+    if data is None:
+        return []
+    if type(data) is tuple:
+        return list(data)
+    return [data]
 
 
 def query_auth(query: str | None) -> dict[str, str] | None:
@@ -93,51 +86,6 @@ def query_auth(query: str | None) -> dict[str, str] | None:
     return {key: value for key, value in pairs if key not in _ENGINE_QUERY} or None
 
 
-class _Waiter:
-    """Collects the ack of a `call()`; resolved inline, never on the pool."""
-
-    __slots__ = ("event", "result")
-
-    def __init__(self, driver: Any) -> None:
-        self.event = driver.Event()
-        self.result: list[Any] | None = None
-
-    def __call__(self, *args: Any) -> None:
-        self.result = list(args)
-        self.event.set()
-
-
-class Connection:
-    """Socket.IO state of one Engine.IO session."""
-
-    __slots__ = (
-        "session",
-        "version",
-        "decoder",
-        "sids",
-        "acks",
-        "next_ack",
-        "inbox",
-        "running",
-        "lock",
-        "held",
-    )
-
-    def __init__(self, session: engine.Session, decoder: sio.Decoder, lock: Any) -> None:
-        self.session = session
-        self.version = session.version
-        self.decoder = decoder
-        self.sids: dict[str, str] = {}
-        self.acks: dict[int, Callable[..., Any]] = {}
-        self.next_ack = 0
-        self.inbox: deque[Callable[[], None]] = deque()
-        self.running = False
-        self.lock = lock
-        # While a connect handler runs, what it emits waits here so the client
-        # gets the CONNECT reply first.
-        self.held: list[eio.Packet] | None = None
-
-
 class Server:
     """A Socket.IO server speaking protocol v5 (and v4 to old clients).
 
@@ -151,7 +99,7 @@ class Server:
 
     def __init__(
         self,
-        client_manager: Manager | None = None,
+        client_manager: Manager[Any] | None = None,
         logger: bool | logging.Logger = False,
         json: Any = None,
         async_handlers: bool = True,
@@ -173,30 +121,44 @@ class Server:
         self.eio = engine.Server(
             self.driver, logger=engineio_logger, listener=self, **engine_options
         )
-        self.manager = client_manager or Manager()
-        if isinstance(self.manager, PubSubManager) and not self.manager.write_only:
-            # Its listener blocks in the queue client: unpatched green modes stall.
-            self.driver.warn_unpatched(f"the message queue client ({self.manager.name})")
-        self.manager.set_server(self)
-        self.manager.initialize()
-        self.handlers: dict[str, dict[str, Handler]] = {}
+        self.manager: Manager[Connection] = client_manager or Manager()
+        self.manager.attach(self, self.driver)
+        self.handlers: dict[str, dict[str, AnyHandler]] = {}
         self.namespace_handlers: dict[str, Namespace] = {}
-        self.environ: dict[str, dict[str, Any]] = {}
-        self.connections: dict[str, Connection] = {}
+        self.connections: dict[str, Connection] = {}  # by Engine.IO sid
+
+    def configure(self, **options: Any) -> None:
+        """Change options after construction (``socketio.run(app, **options)``):
+        those of this server, the rest to the engine (checked as there)."""
+        own = {"logger", "json", "async_handlers", "always_connect", "namespaces"}
+        own |= {"engineio_logger", "max_attachments"}
+        engine_options = {key: value for key, value in options.items() if key not in own}
+        if engine_options:
+            self.eio.configure(**engine_options)
+        for key, value in options.items():
+            if key == "logger":
+                self.logger = engine.make_logger(value, "flask_socketio.server")
+            elif key == "engineio_logger":
+                self.eio.logger = engine.make_logger(value, "flask_socketio.engine")
+            elif key in own:
+                setattr(self, key, value)
 
     # -- registration -------------------------------------------------------
 
-    def on(self, event: str, handler: Handler | None = None, namespace: str | None = None) -> Any:
+    def on(
+        self, event: str, handler: AnyHandler | None = None, namespace: str | None = None
+    ) -> Any:
         """Register `handler` for `event`; without a handler, return a decorator.
 
         Connect handlers get ``(sid, environ[, auth])``, disconnect handlers
         ``(sid[, reason])``, event handlers ``(sid, *args)``. The catch-all
         event ``'*'`` gets the event name first; handlers of the catch-all
-        namespace ``'*'`` get the namespace first.
+        namespace ``'*'`` get the namespace first. A `ConnectionHandler` is
+        called with the connection instead.
         """
         namespace = namespace or "/"
 
-        def register(fn: Handler) -> Handler:
+        def register(fn: AnyHandler) -> AnyHandler:
             self.handlers.setdefault(namespace, {})[event] = fn
             return fn
 
@@ -207,7 +169,7 @@ class Server:
         if len(args) == 1 and not kwargs and callable(args[0]):
             return self.on(args[0].__name__)(args[0])
 
-        def register(fn: Handler) -> Handler:
+        def register(fn: Handler) -> Any:
             return self.on(fn.__name__, *args, **kwargs)(fn)
 
         return register
@@ -216,7 +178,7 @@ class Server:
         """Register a class-based namespace (an instance of `Namespace`)."""
         if not isinstance(namespace_handler, Namespace):
             raise ValueError("not a Namespace instance")
-        namespace_handler._set_server(self)
+        namespace_handler.server = self
         self.namespace_handlers[namespace_handler.namespace] = namespace_handler
 
     # -- sending ------------------------------------------------------------
@@ -236,15 +198,37 @@ class Server:
 
         A tuple as `data` is sent as several arguments.
         """
-        self.manager.emit(
-            event,
-            data,
-            namespace or "/",
-            room=to if to is not None else room,
-            skip_sid=skip_sid,
-            callback=callback,
-            ignore_queue=ignore_queue,
-        )
+        target = Target.of(namespace, to if to is not None else room, skip_sid, ignore_queue)
+        self.emit_to(target, event, to_args(data), callback)
+
+    def emit_to(
+        self,
+        target: Target,
+        event: str,
+        args: list[Any],
+        callback: Callable[..., Any] | None = None,
+    ) -> None:
+        """Emit `event` with `args` to the clients of `target`, here and, unless
+        the target is local, in the other processes of a message queue.
+
+        The packet is encoded once for every recipient (once per recipient
+        with a `callback`, which gets each recipient's ack).
+        """
+        manager = self.manager
+        members = manager.members(target)
+        if not target.local:
+            manager.relay_emit(target, event, args, callback)
+        if not members:
+            return
+        namespace = target.namespace
+        if callback is not None:
+            for conn in members:
+                ack_id = conn.register_ack(callback)
+                conn.send(self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id)))
+            return
+        packets = self._encode(sio.Packet(sio.EVENT, namespace, [event, *args]))
+        for conn in members:
+            conn.send(packets)
 
     def send(
         self,
@@ -276,13 +260,11 @@ class Server:
         target = to or sid
         if target is None:
             raise ValueError("call() needs the sid of one client (to=...)")
-        waiter = _Waiter(self.driver)
+        namespace = namespace or "/"
+        waiter = Waiter(self.driver)
         deadline = self.driver.monotonic() + timeout
-        self.emit(
-            event, data, to=target, namespace=namespace, callback=waiter, ignore_queue=ignore_queue
-        )
-        eio_sid = self.manager.eio_sid_from_sid(target, namespace or "/")
-        conn = self.connections.get(eio_sid) if eio_sid else None
+        self.emit_to(Target.of(namespace, target, None, ignore_queue), event, to_args(data), waiter)
+        conn = self.manager.member(target, namespace)
         if conn is not None:
             # A handler of this very client may be running on its websocket's
             # reader: then the ack has to be read here.
@@ -292,86 +274,62 @@ class Server:
         result = waiter.result or []
         return result[0] if len(result) == 1 else tuple(result) if result else None
 
-    def encode_event(
-        self, namespace: str, event: str, args: list[Any], ack_id: int | None = None
-    ) -> list[eio.Packet]:
-        """Encode an event once, as the Engine.IO packets every recipient gets."""
-        return self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id))
-
     def _encode(self, packet: sio.Packet) -> list[eio.Packet]:
-        parts = sio.encode(packet, self.json)
-        return [eio.Packet(eio.MESSAGE, part) for part in parts]
-
-    def send_packets(self, eio_sid: str, packets: list[eio.Packet]) -> None:
-        conn = self.connections.get(eio_sid)
-        if conn is None:
-            return
-        if conn.held is not None:
-            with conn.lock:
-                if conn.held is not None:
-                    conn.held.extend(packets)
-                    return
-        conn.session.send_many(packets)
+        return [eio.Packet(eio.MESSAGE, part) for part in sio.encode(packet, self.json)]
 
     def _send(self, conn: Connection, packet: sio.Packet) -> None:
         conn.session.send_many(self._encode(packet))
 
-    def register_ack(self, eio_sid: str, namespace: str, callback: Callable[..., Any]) -> int:
-        conn = self.connections.get(eio_sid)
-        if conn is None:
-            return 0
-        with conn.lock:
-            conn.next_ack += 1
-            conn.acks[conn.next_ack] = callback
-            return conn.next_ack
-
     # -- rooms --------------------------------------------------------------
 
-    def enter_room(self, sid: str, room: str, namespace: str | None = None) -> None:
+    def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         """Add a client to a room."""
         self.manager.enter_room(sid, namespace or "/", room)
 
-    def leave_room(self, sid: str, room: str, namespace: str | None = None) -> None:
+    def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         """Remove a client from a room."""
         self.manager.leave_room(sid, namespace or "/", room)
 
-    def close_room(self, room: str, namespace: str | None = None) -> None:
+    def close_room(self, room: Any, namespace: str | None = None) -> None:
         """Remove every client from a room."""
         self.manager.close_room(room, namespace or "/")
 
-    def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
+    def rooms(self, sid: str, namespace: str | None = None) -> list[Any]:
         """The rooms a client is in (its own sid room included)."""
         return self.manager.get_rooms(sid, namespace or "/")
 
     # -- connections --------------------------------------------------------
+
+    def connection(self, sid: str, namespace: str | None = None) -> Connection | None:
+        """The connection of the client `sid` on `namespace`, if it is here."""
+        return self.manager.member(sid, namespace or "/")
 
     def disconnect(
         self, sid: str, namespace: str | None = None, ignore_queue: bool = False
     ) -> None:
         """Disconnect a client from a namespace (the server side of it)."""
         namespace = namespace or "/"
-        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
-        conn = self.connections.get(eio_sid) if eio_sid else None
+        conn = self.manager.member(sid, namespace)
         if conn is None or conn.sids.get(namespace) != sid:
             if not ignore_queue:
-                self.manager.can_disconnect(sid, namespace)
+                self.manager.relay_disconnect(sid, namespace)
             return
         self._send(conn, sio.Packet(sio.DISCONNECT, namespace))
         self._leave_namespace(conn, namespace, Reason.SERVER_DISCONNECT)
         if conn.version == 3 and namespace == "/":
             conn.session.close(engine.SERVER_DISCONNECT)
 
-    def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
-        eio_sid = self.manager.eio_sid_from_sid(sid, namespace or "/")
-        return self.environ.get(eio_sid) if eio_sid else None
+    def get_environ(self, sid: str, namespace: str | None = None) -> Environ | None:
+        """The WSGI environ of the request that opened the client's connection."""
+        conn = self.manager.member(sid, namespace or "/")
+        return conn.environ if conn is not None else None
 
     def transport(self, sid: str, namespace: str | None = None) -> str | None:
         """'polling' or 'websocket'."""
-        eio_sid = self.manager.eio_sid_from_sid(sid, namespace or "/")
-        session = self.eio.sessions.get(eio_sid) if eio_sid else None
-        return session.transport if session else None
+        conn = self.manager.member(sid, namespace or "/")
+        return conn.session.transport if conn is not None else None
 
-    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def start_background_task(self, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Task:
         """Run `target` in a thread or greenlet of the async mode; returns it (``join()``)."""
         return self.driver.spawn(target, *args, **kwargs)
 
@@ -379,42 +337,42 @@ class Server:
         """Sleep in the way of the async mode."""
         self.driver.sleep(seconds)
 
-    def handle_request(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def handle_request(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         return self.eio.handle_request(environ, start_response)
 
     def shutdown(self) -> None:
         """Disconnect every client."""
         self.eio.shutdown()
 
-    # -- engine events ------------------------------------------------------
+    # -- from the engine ----------------------------------------------------
 
-    def engine_connect(self, session: engine.Session, environ: dict[str, Any]) -> bool:
-        conn = Connection(session, sio.Decoder(self.json, self.max_attachments), self.driver.Lock())
-        session.state = conn
+    def engine_connect(self, session: engine.Session, environ: Environ) -> Connection:
+        conn = Connection(
+            self, session, environ, sio.Decoder(self.json, self.max_attachments), self.driver.Lock()
+        )
         self.connections[session.sid] = conn
-        self.environ[session.sid] = environ
         if session.version == 3:
             # Old clients are connected to "/" with the Engine.IO handshake.
             query = environ.get("QUERY_STRING", "")
             self._schedule(
                 conn, lambda: self._connect(conn, sio.Packet(sio.CONNECT, "/", query=query))
             )
-        return True
+        return conn
 
-    def engine_message(self, session: engine.Session, data: str | bytes, inline: bool) -> None:
-        conn: Connection = session.state
+    def receive(self, conn: Connection, data: str | bytes, inline: bool) -> None:
+        """A message of `conn`'s client (`inline`: on its websocket's reader)."""
         try:
             packet = conn.decoder.feed(data)
         except ProtocolError as exc:
-            log.warning("%s: malformed Socket.IO packet (%s), closing", session.sid, exc)
-            session.close(engine.TRANSPORT_ERROR)
+            log.warning("%s: malformed Socket.IO packet (%s), closing", conn.eio_sid, exc)
+            conn.session.close(engine.TRANSPORT_ERROR)
             return
         if packet is None:
             return
         kind = packet.type
-        if kind in (sio.EVENT, sio.BINARY_EVENT):
+        if kind == sio.EVENT or kind == sio.BINARY_EVENT:
             self._schedule(conn, lambda: self._event(conn, packet), inline)
-        elif kind in (sio.ACK, sio.BINARY_ACK):
+        elif kind == sio.ACK or kind == sio.BINARY_ACK:
             self._ack(conn, packet)
         elif kind == sio.CONNECT:
             if conn.version == 3 and packet.namespace == "/":
@@ -430,19 +388,16 @@ class Server:
                 lambda: self._leave_namespace(conn, packet.namespace, Reason.CLIENT_DISCONNECT),
             )
         else:
-            log.warning("%s: client sent %s, closing", session.sid, sio.TYPE_NAMES[kind])
-            session.close(engine.TRANSPORT_ERROR)
+            log.warning("%s: client sent %s, closing", conn.eio_sid, sio.TYPE_NAMES[kind])
+            conn.session.close(engine.TRANSPORT_ERROR)
 
-    def engine_disconnect(self, session: engine.Session, reason: str) -> None:
-        conn: Connection | None = session.state
-        if conn is None:
-            return
+    def connection_closed(self, conn: Connection, reason: str) -> None:
+        """The connection's session ended: it leaves every namespace."""
 
         def finish() -> None:
             for namespace in list(conn.sids):
                 self._leave_namespace(conn, namespace, reason)
-            self.connections.pop(session.sid, None)
-            self.environ.pop(session.sid, None)
+            self.connections.pop(conn.eio_sid, None)
 
         self._schedule(conn, finish)
 
@@ -457,7 +412,7 @@ class Server:
         client) run their jobs at once, so that what a test sends has been
         handled when its call returns.
         """
-        if not self.async_handlers or conn.session.deliver is not None:
+        if not self.async_handlers or conn.session.in_process:
             job()
             return
         with conn.lock:
@@ -477,7 +432,7 @@ class Server:
             try:
                 job()
             except Exception:
-                log.exception("%s: unhandled error in a handler", conn.session.sid)
+                log.exception("%s: unhandled error in a handler", conn.eio_sid)
             with conn.lock:
                 if not conn.inbox:
                     conn.running = False
@@ -512,21 +467,17 @@ class Server:
         else:
             sid = session.sid if namespace == "/" else f"{namespace}#{session.sid}"
             auth = query_auth(packet.query)
-        self.manager.connect(session.sid, namespace, sid)
+        self.manager.connect(sid, namespace, conn)
         conn.sids[namespace] = sid
-        connect_deadline, session.connect_deadline = session.connect_deadline, None
+        session.joined(True)
         if self.always_connect:
             self._send_connected(conn, namespace, sid)
         else:
             conn.held = []
         error: dict[str, Any] = {"message": "Connection rejected by server"}
         try:
-            accepted = (
-                self._trigger(
-                    "connect", namespace, sid, self.environ.get(session.sid, {}), auth, optional=1
-                )
-                is not False
-            )
+            result = self._trigger(conn, "connect", namespace, sid, (conn.environ, auth), 1)
+            accepted = result is not False
         except ConnectionRefusedError as exc:
             accepted, error = False, exc.error_args
         except Exception:
@@ -544,7 +495,7 @@ class Server:
                 self._send_connect_error(conn, namespace, error)
             if not conn.sids:
                 # A client refused everywhere still meets the connect timeout.
-                session.connect_deadline = connect_deadline
+                session.joined(False)
             return
         if not self.always_connect:
             self._send_connected(conn, namespace, sid)
@@ -566,12 +517,10 @@ class Server:
         namespace = packet.namespace
         sid = conn.sids.get(namespace)
         if sid is None:
-            log.info(
-                "%s: event for %s, which it has not joined; ignored", conn.session.sid, namespace
-            )
+            log.info("%s: event for %s, which it has not joined; ignored", conn.eio_sid, namespace)
             return
         event, *args = packet.data
-        result = self._trigger(event, namespace, sid, *args)
+        result = self._trigger(conn, event, namespace, sid, args)
         if packet.id is not None and result is not NOT_HANDLED and not conn.session.closed:
             self._send(conn, sio.Packet(sio.ACK, namespace, to_args(result), packet.id))
 
@@ -579,54 +528,67 @@ class Server:
         with conn.lock:
             callback = conn.acks.pop(packet.id, None)  # type: ignore[arg-type]
         if callback is None:
-            log.info("%s: ack %s matches no callback", conn.session.sid, packet.id)
-        elif isinstance(callback, _Waiter):
+            log.info("%s: ack %s matches no callback", conn.eio_sid, packet.id)
+        elif isinstance(callback, Waiter):
             callback(*packet.data)
         else:
-            self.driver.submit(functools.partial(self._run_callback, callback, packet.data))
-
-    @staticmethod
-    def _run_callback(callback: Callable[..., Any], args: list[Any]) -> None:
-        callback(*args)
+            self.driver.submit(functools.partial(callback, *packet.data))
 
     def _leave_namespace(self, conn: Connection, namespace: str, reason: str) -> None:
         sid = conn.sids.pop(namespace, None)
         if sid is None:
             return
         try:
-            self._trigger("disconnect", namespace, sid, reason, optional=1)
+            self._trigger(conn, "disconnect", namespace, sid, (reason,), 1)
         except Exception:
             log.exception("%s: disconnect handler of %s failed", sid, namespace)
         finally:
             self.manager.disconnect(sid, namespace)
 
-    def _trigger(self, event: str, namespace: str, *args: Any, optional: int = 0) -> Any:
-        """Call the handler of `event`, python-socketio style; NOT_HANDLED when there is none."""
+    def _trigger(
+        self,
+        conn: Connection,
+        event: str,
+        namespace: str,
+        sid: str,
+        args: Sequence[Any],
+        optional: int = 0,
+    ) -> Any:
+        """Call the handler of `event`, python-socketio style; NOT_HANDLED when
+        there is none. `optional`: trailing arguments a handler may not take."""
         handlers = self.handlers.get(namespace)
-        special = event in ("connect", "disconnect")
+        special = event in _SPECIAL_EVENTS
         if handlers:
             handler = handlers.get(event)
             if handler is not None:
+                if isinstance(handler, ConnectionHandler):
+                    return handler.call(conn, event, namespace, sid, args)
                 if not optional:
-                    return handler(*args)
-                return call_trimmed(handler, *args, optional=optional)
+                    return handler(sid, *args)
+                return call_trimmed(handler, sid, *args, optional=optional)
             handler = handlers.get("*")
             if handler is not None and not special:
-                return handler(event, *args)
+                if isinstance(handler, ConnectionHandler):
+                    return handler.call(conn, event, namespace, sid, args)
+                return handler(event, sid, *args)
         catch_all = self.handlers.get("*")
         if catch_all and namespace not in self.namespace_handlers:
             handler = catch_all.get(event)
             if handler is not None:
-                return call_trimmed(handler, namespace, *args, optional=optional)
+                if isinstance(handler, ConnectionHandler):
+                    return handler.call(conn, event, namespace, sid, args)
+                return call_trimmed(handler, namespace, sid, *args, optional=optional)
             handler = catch_all.get("*")
             if handler is not None and not special:
-                return handler(event, namespace, *args)
+                if isinstance(handler, ConnectionHandler):
+                    return handler.call(conn, event, namespace, sid, args)
+                return handler(event, namespace, sid, *args)
         ns_handler = self.namespace_handlers.get(namespace)
         if ns_handler is not None:
-            return ns_handler.trigger_event(event, *args)
+            return ns_handler.trigger_event(event, sid, *args)
         ns_handler = self.namespace_handlers.get("*")
         if ns_handler is not None:
-            return ns_handler.trigger_event(event, namespace, *args)
+            return ns_handler.trigger_event(event, namespace, sid, *args)
         return NOT_HANDLED
 
 
@@ -639,14 +601,14 @@ class WSGIApp:
     def __init__(
         self,
         server: Server,
-        wsgi_app: Callable[..., Any] | None = None,
+        wsgi_app: WSGICallable | None = None,
         socketio_path: str = "socket.io",
     ) -> None:
         self.server = server
         self.wsgi_app = wsgi_app
         self.prefix = "/" + socketio_path.strip("/")
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == self.prefix or path.startswith(self.prefix + "/"):
             return self.server.handle_request(environ, start_response)

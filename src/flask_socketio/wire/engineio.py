@@ -73,7 +73,7 @@ class Packet:
             encoded = base64.b64encode(self.data).decode("ascii")  # type: ignore[arg-type]
             value = "b" + encoded if version == 4 else f"b{self.type}{encoded}"
         else:
-            value = str(self.type) if self.data is None else f"{self.type}{self.data}"
+            value = str(self.type) if self.data is None else f"{self.type}{self.data!s}"
         if cache is None:
             self.cache = cache = {}
         cache[key] = value

@@ -14,6 +14,7 @@ Packet(type=2, namespace='/chat', data=['msg', 1], id=7)
 from __future__ import annotations
 
 import json as _stdlib_json
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from .errors import ProtocolError
@@ -83,7 +84,7 @@ class Packet:
         ) == (other.type, other.namespace, other.data, other.id, other.query)
 
 
-def _make_compact_encode() -> Any:
+def _make_compact_encode() -> Callable[[Any], str]:
     """``json.dumps(data, separators=(",", ":"))`` without what it builds anew
     on every call (an encoder object, and the C encoder inside it).
 
@@ -105,10 +106,10 @@ def _make_compact_encode() -> Any:
     return compact_encode
 
 
-def _make_loads() -> Any:
+def _make_loads() -> Callable[[str], Any]:
     """``json.loads`` for str without its Python layers, when the text is one
     JSON value and nothing else (else json.loads decides, or raises)."""
-    scan = _stdlib_json.decoder.JSONDecoder().scan_once
+    scan = _stdlib_json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
     slow = _stdlib_json.loads
 
     def loads(text: str) -> Any:
@@ -130,9 +131,9 @@ def dumps_compact(json_module: JSONModule | None, data: Any) -> str:
     if json_module is None or json_module is _stdlib_json:
         return _compact_encode(data)
     try:
-        return json_module.dumps(data, separators=(",", ":"))
+        return str(json_module.dumps(data, separators=(",", ":")))
     except TypeError:
-        return json_module.dumps(data)
+        return str(json_module.dumps(data))
 
 
 def encode(packet: Packet, json_module: JSONModule | None = None) -> list[str | bytes]:

@@ -23,7 +23,7 @@ from . import protocol_app
 
 sio = protocol_app.sio
 app = protocol_app.app
-sio.eio.allow_eio3 = os.environ.get("ALLOW_EIO3", "1") != "0"
+sio.eio.configure(allow_eio3=os.environ.get("ALLOW_EIO3", "1") != "0")
 
 _counts: Counter[tuple[str, str]] = Counter()
 _markers: set[str] = set()
