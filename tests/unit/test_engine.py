@@ -1,0 +1,245 @@
+"""The engine without sockets: its protocol state machine, its configuration,
+its HTTP helpers, and the seam between a session and the Socket.IO server."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flask_socketio.engine import http
+from flask_socketio.engine.config import EngineConfig
+from flask_socketio.engine.session import Session
+from flask_socketio.engine.state import (
+    CLOSED,
+    CONNECT_TIMEOUT,
+    FAIL,
+    PING,
+    PING_TIMEOUT,
+    POLLING,
+    REPLY_PROBE,
+    SWITCH,
+    UPGRADING,
+    WAIT,
+    WEBSOCKET,
+    SessionState,
+    Upgrade,
+)
+from flask_socketio.server import Server
+from flask_socketio.wire import engineio as eio
+
+CONFIG = EngineConfig.build(ping_interval=10, ping_timeout=5, connect_timeout=30)
+
+
+# -- SessionState ------------------------------------------------------------------
+
+
+def test_v4_heartbeat_pings_every_interval_after_the_last_pong() -> None:
+    state = SessionState(CONFIG, 4, now=100.0)
+    assert state.due(109.9) is None and state.next_deadline() == 110.0
+    assert state.due(110.0) == PING
+    state.ping_sent(110.0)
+    assert state.due(114.0) is None and state.next_deadline() == 115.0
+    state.pong(113.0)
+    assert state.due(115.1) is None and state.next_deadline() == 123.0
+    assert state.due(123.0) == PING
+    state.ping_sent(123.0)
+    assert state.due(128.1) == PING_TIMEOUT
+
+
+def test_the_grace_of_a_ping_interval_tuple_delays_the_timeout() -> None:
+    state = SessionState(EngineConfig.build(ping_interval=(10, 3), ping_timeout=5), 4, now=0.0)
+    state.joined(True)
+    state.ping_sent(10.0)
+    assert state.due(17.9) is None and state.due(18.1) == PING_TIMEOUT
+
+
+def test_v3_clients_ping_and_anything_they_send_keeps_them_alive() -> None:
+    state = SessionState(CONFIG, 3, now=0.0)
+    state.joined(True)
+    assert state.due(14.9) is None  # the server never pings a v3 client
+    state.heard(10.0)
+    assert state.due(24.9) is None and state.due(25.1) == PING_TIMEOUT
+
+
+def test_connect_deadline_stops_when_joined_and_comes_back_when_refused() -> None:
+    state = SessionState(CONFIG, 4, now=0.0)
+    state.pong(25.0)
+    assert state.due(30.1) == CONNECT_TIMEOUT
+    state.joined(True)
+    assert state.due(30.1) is None
+    state.joined(False)  # refused everywhere: counted from the handshake still
+    assert state.due(30.1) == CONNECT_TIMEOUT and state.next_deadline() == 30.0
+
+
+def test_upgrade_phases() -> None:
+    state = SessionState(CONFIG, 4, now=0.0)
+    assert (state.phase, state.transport) == (POLLING, "polling")
+    assert state.begin_upgrade() and state.phase == UPGRADING
+    assert not state.begin_upgrade()  # one upgrade at a time
+    assert state.transport == "polling"  # until it completes
+    state.abort_upgrade()
+    assert state.phase == POLLING and state.begin_upgrade()
+    assert state.finish_upgrade(1.0) and (state.phase, state.transport) == (WEBSOCKET, WEBSOCKET)
+    assert not state.begin_upgrade() and not state.finish_upgrade(2.0)
+
+
+def test_close_happens_once_and_ends_everything() -> None:
+    state = SessionState(CONFIG, 4, now=0.0, phase=WEBSOCKET)
+    assert state.close() and not state.close()
+    assert state.closed and state.phase == CLOSED
+    assert state.due(1e9) is None and not state.begin_upgrade()
+
+
+def test_a_v3_upgrade_restarts_the_ping_deadline() -> None:
+    state = SessionState(CONFIG, 3, now=0.0)
+    state.joined(True)
+    state.begin_upgrade()
+    state.finish_upgrade(12.0)
+    assert state.due(26.0) is None and state.due(27.1) == PING_TIMEOUT
+
+
+def test_upgrade_dialogue() -> None:
+    upgrade = Upgrade()
+    assert upgrade.receive("2probe") == REPLY_PROBE
+    assert upgrade.receive("2probe") == WAIT
+    assert upgrade.receive("5") == SWITCH
+    for first in ("5", "4hello", b"2probe", None, "3probe"):
+        assert Upgrade().receive(first) == FAIL
+    probed = Upgrade()
+    probed.receive("2probe")
+    assert probed.receive("4hello") == FAIL
+
+
+# -- EngineConfig ------------------------------------------------------------------
+
+
+def test_config_parses_and_checks_options() -> None:
+    config = EngineConfig.build(ping_interval=(25, 5), transports=["websocket"], ping_timeout="7")
+    assert (config.ping_interval, config.ping_grace, config.ping_timeout) == (25.0, 5.0, 7.0)
+    assert config.transports == ("websocket",)
+    changed = EngineConfig.build(config, ping_interval=3)
+    assert (changed.ping_interval, changed.ping_grace, changed.transports) == (
+        3.0,
+        0.0,
+        ("websocket",),
+    )
+    with pytest.raises(ValueError, match="unknown transports"):
+        EngineConfig.build(transports=["bogus"])
+    with pytest.raises(ValueError, match="ping_timeout must be positive"):
+        EngineConfig.build(ping_timeout=0)
+    with pytest.raises(TypeError, match="ping_intervall"):
+        EngineConfig.build(ping_intervall=3)
+
+
+# -- HTTP helpers ------------------------------------------------------------------
+
+
+def test_cors_same_origin_listed_callable_and_refused() -> None:
+    environ = {"HTTP_ORIGIN": "http://app.example", "HTTP_HOST": "app.example"}
+    assert http.cors_headers(environ, None, True) is not None  # same origin
+    other = {"HTTP_ORIGIN": "http://evil.example", "HTTP_HOST": "app.example"}
+    assert http.cors_headers(other, None, True) is None
+    assert http.cors_headers(other, ["http://evil.example"], False) == [
+        ("Access-Control-Allow-Origin", "http://evil.example"),
+        ("Vary", "Origin"),
+    ]
+    assert http.cors_headers(other, lambda origin: origin.endswith(".example"), False)
+    assert http.cors_headers(other, [], True) == []  # the check turned off
+    assert http.cors_headers({"HTTP_HOST": "a"}, None, True) == []  # no Origin: not CORS
+    proxied = {**other, "HTTP_X_FORWARDED_HOST": "evil.example"}
+    assert http.cors_headers(proxied, None, True) is not None
+
+
+def test_cookie_headers() -> None:
+    assert http.cookie_headers(None, "abc") == []
+    assert http.cookie_headers("io", "abc") == [("Set-Cookie", "io=abc; Path=/; SameSite=Lax")]
+    cookie = http.cookie_headers({"name": "sid", "Secure": True, "HttpOnly": False}, "x")
+    assert cookie == [("Set-Cookie", "sid=x; Path=/; Secure; SameSite=Lax")]
+
+
+def test_compression_only_when_accepted_and_worth_it() -> None:
+    body = b"x" * 2000
+    headers: list[tuple[str, str]] = []
+    assert http.compress({"HTTP_ACCEPT_ENCODING": "gzip"}, b"small", headers, 1024) == b"small"
+    gzipped = http.compress({"HTTP_ACCEPT_ENCODING": "gzip, deflate"}, body, headers, 1024)
+    assert len(gzipped) < 100 and headers == [("Content-Encoding", "gzip")]
+    assert http.compress({}, body, [], 1024) == body
+
+
+def test_error_bodies() -> None:
+    seen: list[Any] = []
+    body = http.error(lambda status, headers: seen.append((status, headers)), http.BAD_VERSION)
+    assert body == [b'{"code":5,"message":"Unsupported protocol version"}']
+    assert seen[0][0] == "400 BAD REQUEST"
+    assert http.too_large(lambda *a: seen.append(a), [])[0].startswith(b'{"code":3')
+    assert seen[1][0] == "413 PAYLOAD TOO LARGE"
+
+
+# -- the seam between a session and the Socket.IO server ---------------------------
+
+
+def open_session(server: Server, version: int = 4) -> Session:
+    engine = server.eio
+    session = Session(engine.new_sid(), version, engine.config, engine.driver, engine.forget)
+    assert engine.add_session(session, {"QUERY_STRING": ""})
+    return session
+
+
+@pytest.fixture(scope="module")
+def server() -> Server:
+    sio = Server(async_mode="threading", async_handlers=False)
+
+    @sio.on("echo")
+    def echo(sid: str, *args: Any) -> Any:
+        return args
+
+    return sio
+
+
+def test_an_empty_message_closes_the_session_with_a_warning(server, caplog) -> None:
+    session = open_session(server)
+    session.receive(eio.Packet(eio.MESSAGE, "0"))
+    caplog.set_level(logging.WARNING)
+    session.receive(eio.Packet(eio.MESSAGE, None))
+    assert session.closed and "empty message packet" in caplog.text
+    assert session.sid not in server.eio.sessions
+
+
+packets = st.builds(
+    eio.Packet,
+    st.integers(min_value=0, max_value=6),
+    st.none() | st.text(max_size=40) | st.binary(max_size=40),
+)
+socketio_texts = st.sampled_from(
+    [
+        "0",
+        "0/chat,",
+        '2["echo",1]',
+        '21["echo"]',
+        "3",
+        "31[]",
+        "41",
+        '51-["x",{"_placeholder":true,"num":0}]',
+    ]
+)
+messages = packets | st.builds(lambda text: eio.Packet(eio.MESSAGE, text), socketio_texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=3, max_value=4), st.lists(messages, max_size=12))
+def test_arbitrary_packets_raise_nothing_and_close_at_most_their_session(
+    server, version, sequence
+) -> None:
+    bystander = open_session(server)
+    session = open_session(server, version)
+    for packet in sequence:
+        if session.closed:
+            break
+        session.receive(packet)
+    assert not bystander.closed
+    bystander.close()
+    session.close()
