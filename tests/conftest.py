@@ -74,21 +74,32 @@ def start_server(app: str, log_path: Path, async_mode: str = "threading",
     return LiveServer(proc, int(line.split()[1]), log_path)
 
 
-@pytest.fixture
-def server_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator:
-    """Start servers for a test; their logs are printed if the test fails."""
-    started: list[LiveServer] = []
+class ServerFactory:
+    """Starts servers whose logs go to `directory`, and stops them all."""
 
-    def factory(app: str, async_mode: str = "threading", **env: str) -> LiveServer:
-        server = start_server(app, tmp_path / f"server{len(started)}.log", async_mode, env)
-        started.append(server)
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.started: list[LiveServer] = []
+
+    def __call__(self, app: str, async_mode: str = "threading", **env: str) -> LiveServer:
+        log_path = self.directory / f"server{len(self.started)}.log"
+        server = start_server(app, log_path, async_mode, env)
+        self.started.append(server)
         return server
 
+    def stop_all(self) -> None:
+        for server in self.started:
+            server.stop()
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerFactory]:
+    """Start servers for a test; their logs are printed if the test fails."""
+    factory = ServerFactory(tmp_path)
     yield factory
-    for server in started:
-        server.stop()
+    factory.stop_all()
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        for server in started:
+        for server in factory.started:
             sys.stderr.write(f"--- server log ({server.url}) ---\n{server.log()[-5000:]}\n")
 
 
@@ -100,19 +111,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="module")
-def module_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def module_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """Like `server_factory`, for servers shared by the tests of one module."""
-    started: list[LiveServer] = []
-    directory = tmp_path_factory.mktemp("servers")
-
-    def factory(app: str, async_mode: str = "threading", **env: str) -> LiveServer:
-        server = start_server(app, directory / f"server{len(started)}.log", async_mode, env)
-        started.append(server)
-        return server
-
+    factory = ServerFactory(tmp_path_factory.mktemp("servers"))
     yield factory
-    for server in started:
-        server.stop()
+    factory.stop_all()
 
 
 @pytest.fixture(scope="module", params=ASYNC_MODES)
