@@ -10,7 +10,7 @@ from typing import Any
 
 from .memory import LocalPeer, Manager, Member
 from .pubsub import PubSubManager
-from .target import Target
+from .target import Target, to_args
 
 
 def from_url(
@@ -26,4 +26,4 @@ def from_url(
     return KombuManager(url, channel=channel, write_only=write_only)
 
 
-__all__ = ["LocalPeer", "Manager", "Member", "PubSubManager", "Target", "from_url"]
+__all__ = ["LocalPeer", "Manager", "Member", "PubSubManager", "Target", "from_url", "to_args"]

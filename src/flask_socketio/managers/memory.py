@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from .target import Target
+from .target import Target, to_args
 
 if TYPE_CHECKING:
     from ..drivers import Driver, Lock
@@ -75,10 +75,12 @@ class Manager(Generic[M]):
         self._members: dict[tuple[str, str], M] = {}  # (namespace, sid) -> member
         self._sids: dict[tuple[str, str], str] = {}  # (namespace, eio sid) -> sid
         self._lock: Lock = threading.Lock()
+        self._peer: LocalPeer | None = None
 
     def attach(self, peer: LocalPeer, driver: Driver) -> None:
         """Called once by the server that uses this manager."""
         self._lock = driver.Lock()
+        self._peer = peer
 
     def get_namespaces(self) -> list[str]:
         """The namespaces with clients (python-socketio's manager API)."""
@@ -184,6 +186,23 @@ class Manager(Generic[M]):
                 if sid not in skip:
                     union.setdefault(sid, member)
         return list(union.values())
+
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Emit through the server (python-socketio's manager API, which code
+        written for it calls; the server's ``emit`` is the one to use)."""
+        if self._peer is None:
+            raise RuntimeError("this manager is not attached to a server")
+        target = Target.of(namespace, room, skip_sid)
+        self._peer.emit_to(target, event, to_args(data), callback)
 
     # -- across processes (nothing to do with one process) -------------------
 

@@ -103,7 +103,6 @@ class PubSubManager(Manager[M]):
         self.channel = channel
         self.write_only = write_only
         self.host_id = uuid.uuid4().hex
-        self._peer: LocalPeer | None = None
         self._driver: Driver | None = None
         self._listener: Task | None = None
         self._ack_lock = threading.Lock()
@@ -120,7 +119,7 @@ class PubSubManager(Manager[M]):
 
     def attach(self, peer: LocalPeer, driver: Driver) -> None:
         super().attach(peer, driver)
-        self._peer, self._driver = peer, driver
+        self._driver = driver
         if not self.write_only:
             # Its listener blocks in the queue client: unpatched green modes stall.
             driver.warn_unpatched(f"the message queue client ({self.name})")

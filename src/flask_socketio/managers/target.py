@@ -54,3 +54,16 @@ class Target(NamedTuple):
         """The one room (or sid) the target names, else None."""
         rooms = self.rooms
         return rooms[0] if rooms is not None and len(rooms) == 1 else None
+
+
+def to_args(data: Any) -> list[Any]:
+    """Emit arguments: a tuple is several arguments, None none, anything else one.
+
+    >>> to_args(("a", 1)), to_args(None), to_args([1, 2])
+    (['a', 1], [], [[1, 2]])
+    """
+    if data is None:
+        return []
+    if type(data) is tuple:
+        return list(data)
+    return [data]

@@ -3,7 +3,8 @@
 from .connection import Connection, ConnectionHandler
 from .exceptions import ConnectionRefusedError
 from .namespace import Namespace
-from .server import Reason, Server, WSGIApp
+from .server import Reason, Server
+from .wsgi import WSGIApp
 
 __all__ = [
     "Connection",

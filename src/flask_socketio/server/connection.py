@@ -69,6 +69,7 @@ class Connection:
         "running",
         "lock",
         "held",
+        "sessions",
         "app_state",
     )
 
@@ -90,6 +91,9 @@ class Connection:
         # While a connect handler runs, what it emits waits here so the client
         # gets the CONNECT reply first.
         self.held: list[eio.Packet] | None = None
+        #: The user sessions of python-socketio's API (`Server.get_session`),
+        #: per namespace.
+        self.sessions: dict[str, dict[str, Any]] = {}
         #: Owned by the layer above the server (the Flask extension keeps its
         #: per-connection state here).
         self.app_state: Any = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from .calling import call_trimmed
@@ -105,6 +106,20 @@ class Namespace:
 
     def rooms(self, sid: str, namespace: str | None = None) -> list[str]:
         return self.server.rooms(sid, namespace=namespace or self.namespace)
+
+    def get_session(self, sid: str, namespace: str | None = None) -> dict[str, Any]:
+        """The user session of a client (see `Server.get_session`)."""
+        return self.server.get_session(sid, namespace=namespace or self.namespace)
+
+    def save_session(self, sid: str, session: dict[str, Any], namespace: str | None = None) -> None:
+        """Store the user session of a client (see `Server.save_session`)."""
+        self.server.save_session(sid, session, namespace=namespace or self.namespace)
+
+    def session(
+        self, sid: str, namespace: str | None = None
+    ) -> AbstractContextManager[dict[str, Any]]:
+        """The user session of a client, saved when the block ends."""
+        return self.server.session(sid, namespace=namespace or self.namespace)
 
     def disconnect(self, sid: str, namespace: str | None = None) -> None:
         self.server.disconnect(sid, namespace=namespace or self.namespace)

@@ -8,43 +8,34 @@ server encodes the packet once and hands it to each connection's session.
 >>> @sio.on("echo")
 ... def echo(sid, data):
 ...     return data
+>>> from flask_socketio.server import WSGIApp
 >>> app = WSGIApp(sio)  # serve `app` with any WSGI server
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from .. import engine
-from .._types import Environ, Handler, StartResponse, WSGICallable
+from .._types import Environ, StartResponse
 from ..drivers import Task, load_driver
-from ..managers import Manager, Target
+from ..managers import Manager, Target, to_args
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from ..wire import socketio as sio
-from .calling import call_trimmed
-from .connection import Connection, ConnectionHandler, Waiter
+from .connection import Connection, Waiter
 from .exceptions import ConnectionRefusedError
-from .namespace import Namespace
+from .registry import NOT_HANDLED, HandlerRegistry
 
 log = logging.getLogger("flask_socketio.server")
 
 # Query parameters that belong to Engine.IO, not to the application.
 _ENGINE_QUERY = frozenset({"EIO", "transport", "t", "b64", "j", "sid"})
-
-# What `Server._trigger` returns when no handler took the event: such events
-# get no ack, as with python-socketio (a handler returning None acks empty).
-NOT_HANDLED: Any = object()
-
-_SPECIAL_EVENTS = ("connect", "disconnect")
-
-#: A handler as `Server.on` takes it: python-socketio style, or one that
-#: wants the connection.
-AnyHandler = Handler | ConnectionHandler
 
 
 class Reason:
@@ -57,17 +48,8 @@ class Reason:
     TRANSPORT_ERROR = engine.TRANSPORT_ERROR
 
 
-def to_args(data: Any) -> list[Any]:
-    """Emit arguments: a tuple is several arguments, None none, anything else one.
-
-    >>> to_args(("a", 1)), to_args(None), to_args([1, 2])
-    (['a', 1], [], [[1, 2]])
-    """
-    if data is None:
-        return []
-    if type(data) is tuple:
-        return list(data)
-    return [data]
+def _event_log(logger: logging.Logger) -> logging.Logger | None:
+    return logger if logger.isEnabledFor(logging.INFO) else None
 
 
 def query_auth(query: str | None) -> dict[str, str] | None:
@@ -86,7 +68,24 @@ def query_auth(query: str | None) -> dict[str, str] | None:
     return {key: value for key, value in pairs if key not in _ENGINE_QUERY} or None
 
 
-class Server:
+class _Environs(Mapping[str, Environ]):
+    """The WSGI environ of each connection by Engine.IO sid: python-socketio's
+    ``server.environ``, which applications read (a live view)."""
+
+    def __init__(self, connections: dict[str, Connection]) -> None:
+        self._connections = connections
+
+    def __getitem__(self, eio_sid: str) -> Environ:
+        return self._connections[eio_sid].environ
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._connections))
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+
+class Server(HandlerRegistry):
     """A Socket.IO server speaking protocol v5 (and v4 to old clients).
 
     Options of the Engine.IO layer (ping_interval, ping_timeout,
@@ -113,6 +112,9 @@ class Server:
         self.driver = load_driver(async_mode)
         self.async_mode = self.driver.name
         self.logger = engine.make_logger(logger, "flask_socketio.server")
+        #: The logger when it logs events (``logger=True``), else None: the
+        #: hot paths test this, and format nothing when it is None.
+        self.event_log = _event_log(self.logger)
         self.json = json
         self.async_handlers = async_handlers
         self.always_connect = always_connect
@@ -123,9 +125,10 @@ class Server:
         )
         self.manager: Manager[Connection] = client_manager or Manager()
         self.manager.attach(self, self.driver)
-        self.handlers: dict[str, dict[str, AnyHandler]] = {}
-        self.namespace_handlers: dict[str, Namespace] = {}
+        super().__init__()
         self.connections: dict[str, Connection] = {}  # by Engine.IO sid
+        #: The environ of each connection by Engine.IO sid (python-socketio's name).
+        self.environ: Mapping[str, Environ] = _Environs(self.connections)
 
     def configure(self, **options: Any) -> None:
         """Change options after construction (``socketio.run(app, **options)``):
@@ -138,48 +141,11 @@ class Server:
         for key, value in options.items():
             if key == "logger":
                 self.logger = engine.make_logger(value, "flask_socketio.server")
+                self.event_log = _event_log(self.logger)
             elif key == "engineio_logger":
                 self.eio.logger = engine.make_logger(value, "flask_socketio.engine")
             elif key in own:
                 setattr(self, key, value)
-
-    # -- registration -------------------------------------------------------
-
-    def on(
-        self, event: str, handler: AnyHandler | None = None, namespace: str | None = None
-    ) -> Any:
-        """Register `handler` for `event`; without a handler, return a decorator.
-
-        Connect handlers get ``(sid, environ[, auth])``, disconnect handlers
-        ``(sid[, reason])``, event handlers ``(sid, *args)``. The catch-all
-        event ``'*'`` gets the event name first; handlers of the catch-all
-        namespace ``'*'`` get the namespace first. A `ConnectionHandler` is
-        called with the connection instead.
-        """
-        namespace = namespace or "/"
-
-        def register(fn: AnyHandler) -> AnyHandler:
-            self.handlers.setdefault(namespace, {})[event] = fn
-            return fn
-
-        return register if handler is None else register(handler)
-
-    def event(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a handler named after the function (``@sio.event``)."""
-        if len(args) == 1 and not kwargs and callable(args[0]):
-            return self.on(args[0].__name__)(args[0])
-
-        def register(fn: Handler) -> Any:
-            return self.on(fn.__name__, *args, **kwargs)(fn)
-
-        return register
-
-    def register_namespace(self, namespace_handler: Namespace) -> None:
-        """Register a class-based namespace (an instance of `Namespace`)."""
-        if not isinstance(namespace_handler, Namespace):
-            raise ValueError("not a Namespace instance")
-        namespace_handler.server = self
-        self.namespace_handlers[namespace_handler.namespace] = namespace_handler
 
     # -- sending ------------------------------------------------------------
 
@@ -214,6 +180,9 @@ class Server:
         The packet is encoded once for every recipient (once per recipient
         with a `callback`, which gets each recipient's ack).
         """
+        if self.event_log is not None:
+            to = "all" if target.rooms is None else ", ".join(map(str, target.rooms))
+            self.event_log.info('emitting event "%s" to %s [%s]', event, to, target.namespace)
         manager = self.manager
         members = manager.members(target)
         if not target.local:
@@ -284,15 +253,21 @@ class Server:
 
     def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         """Add a client to a room."""
-        self.manager.enter_room(sid, namespace or "/", room)
+        namespace = namespace or "/"
+        self.logger.info("%s is entering room %s [%s]", sid, room, namespace)
+        self.manager.enter_room(sid, namespace, room)
 
     def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         """Remove a client from a room."""
-        self.manager.leave_room(sid, namespace or "/", room)
+        namespace = namespace or "/"
+        self.logger.info("%s is leaving room %s [%s]", sid, room, namespace)
+        self.manager.leave_room(sid, namespace, room)
 
     def close_room(self, room: Any, namespace: str | None = None) -> None:
         """Remove every client from a room."""
-        self.manager.close_room(room, namespace or "/")
+        namespace = namespace or "/"
+        self.logger.info("room %s is closing [%s]", room, namespace)
+        self.manager.close_room(room, namespace)
 
     def rooms(self, sid: str, namespace: str | None = None) -> list[Any]:
         """The rooms a client is in (its own sid room included)."""
@@ -314,10 +289,49 @@ class Server:
             if not ignore_queue:
                 self.manager.relay_disconnect(sid, namespace)
             return
+        self.logger.info("Disconnecting %s [%s]", sid, namespace)
         self._send(conn, sio.Packet(sio.DISCONNECT, namespace))
         self._leave_namespace(conn, namespace, Reason.SERVER_DISCONNECT)
         if conn.version == 3 and namespace == "/":
             conn.session.close(engine.SERVER_DISCONNECT)
+
+    def get_session(self, sid: str, namespace: str | None = None) -> dict[str, Any]:
+        """The user session of a client on `namespace`: a dict kept with the
+        connection (python-socketio's API; Flask handlers have
+        ``flask.session``). KeyError if the client is not connected here.
+
+        >>> sio = Server(async_mode="threading")
+        >>> @sio.on("connect")
+        ... def connect(sid, environ):
+        ...     sio.save_session(sid, {"user": environ.get("REMOTE_USER")})
+        """
+        namespace = namespace or "/"
+        conn = self.manager.member(sid, namespace)
+        if conn is None:
+            raise KeyError(f"{sid} is not connected to {namespace}")
+        return conn.sessions.setdefault(namespace, {})
+
+    def save_session(self, sid: str, session: dict[str, Any], namespace: str | None = None) -> None:
+        """Store the user session of a client (see `get_session`)."""
+        namespace = namespace or "/"
+        conn = self.manager.member(sid, namespace)
+        if conn is None:
+            raise KeyError(f"{sid} is not connected to {namespace}")
+        conn.sessions[namespace] = session
+
+    @contextlib.contextmanager
+    def session(self, sid: str, namespace: str | None = None) -> Iterator[dict[str, Any]]:
+        """The user session of a client, saved when the block ends.
+
+        >>> sio = Server(async_mode="threading")
+        >>> @sio.on("message")
+        ... def message(sid, data):
+        ...     with sio.session(sid) as session:
+        ...         session["last"] = data
+        """
+        session = self.get_session(sid, namespace)
+        yield session
+        self.save_session(sid, session, namespace)
 
     def get_environ(self, sid: str, namespace: str | None = None) -> Environ | None:
         """The WSGI environ of the request that opened the client's connection."""
@@ -439,17 +453,6 @@ class Server:
                     return
                 job = conn.inbox.popleft()
 
-    def _namespace_known(self, namespace: str) -> bool:
-        if self.namespaces == "*" or (self.namespaces and namespace in self.namespaces):
-            return True
-        return (
-            namespace in self.handlers
-            or namespace in self.namespace_handlers
-            or "*" in self.handlers
-            or "*" in self.namespace_handlers
-            or (namespace == "/" and not self.namespaces)
-        )
-
     def _connect(self, conn: Connection, packet: sio.Packet) -> None:
         namespace = packet.namespace
         session = conn.session
@@ -501,6 +504,7 @@ class Server:
             self._send_connected(conn, namespace, sid)
             if held:
                 session.send_many(held)
+        self.logger.info("%s connected to %s (Engine.IO session %s)", sid, namespace, session.sid)
 
     def _send_connected(self, conn: Connection, namespace: str, sid: str) -> None:
         data = {"sid": sid} if conn.version == 4 else None
@@ -520,11 +524,16 @@ class Server:
             log.info("%s: event for %s, which it has not joined; ignored", conn.eio_sid, namespace)
             return
         event, *args = packet.data
+        if self.event_log is not None:
+            self.event_log.info('received event "%s" from %s [%s]', event, sid, namespace)
         result = self._trigger(conn, event, namespace, sid, args)
         if packet.id is not None and result is not NOT_HANDLED and not conn.session.closed:
             self._send(conn, sio.Packet(sio.ACK, namespace, to_args(result), packet.id))
 
     def _ack(self, conn: Connection, packet: sio.Packet) -> None:
+        if self.event_log is not None:
+            sid = conn.sids.get(packet.namespace)
+            self.event_log.info("received ack from %s [%s]", sid, packet.namespace)
         with conn.lock:
             callback = conn.acks.pop(packet.id, None)  # type: ignore[arg-type]
         if callback is None:
@@ -538,81 +547,10 @@ class Server:
         sid = conn.sids.pop(namespace, None)
         if sid is None:
             return
+        self.logger.info("%s disconnected from %s (%s)", sid, namespace, reason)
         try:
             self._trigger(conn, "disconnect", namespace, sid, (reason,), 1)
         except Exception:
             log.exception("%s: disconnect handler of %s failed", sid, namespace)
         finally:
             self.manager.disconnect(sid, namespace)
-
-    def _trigger(
-        self,
-        conn: Connection,
-        event: str,
-        namespace: str,
-        sid: str,
-        args: Sequence[Any],
-        optional: int = 0,
-    ) -> Any:
-        """Call the handler of `event`, python-socketio style; NOT_HANDLED when
-        there is none. `optional`: trailing arguments a handler may not take."""
-        handlers = self.handlers.get(namespace)
-        special = event in _SPECIAL_EVENTS
-        if handlers:
-            handler = handlers.get(event)
-            if handler is not None:
-                if isinstance(handler, ConnectionHandler):
-                    return handler.call(conn, event, namespace, sid, args)
-                if not optional:
-                    return handler(sid, *args)
-                return call_trimmed(handler, sid, *args, optional=optional)
-            handler = handlers.get("*")
-            if handler is not None and not special:
-                if isinstance(handler, ConnectionHandler):
-                    return handler.call(conn, event, namespace, sid, args)
-                return handler(event, sid, *args)
-        catch_all = self.handlers.get("*")
-        if catch_all and namespace not in self.namespace_handlers:
-            handler = catch_all.get(event)
-            if handler is not None:
-                if isinstance(handler, ConnectionHandler):
-                    return handler.call(conn, event, namespace, sid, args)
-                return call_trimmed(handler, namespace, sid, *args, optional=optional)
-            handler = catch_all.get("*")
-            if handler is not None and not special:
-                if isinstance(handler, ConnectionHandler):
-                    return handler.call(conn, event, namespace, sid, args)
-                return handler(event, namespace, sid, *args)
-        ns_handler = self.namespace_handlers.get(namespace)
-        if ns_handler is not None:
-            return ns_handler.trigger_event(event, sid, *args)
-        ns_handler = self.namespace_handlers.get("*")
-        if ns_handler is not None:
-            return ns_handler.trigger_event(event, namespace, sid, *args)
-        return NOT_HANDLED
-
-
-class WSGIApp:
-    """Route the Socket.IO path to the server and everything else to `wsgi_app`.
-
-    >>> app = WSGIApp(Server(async_mode="threading"), socketio_path="socket.io")
-    """
-
-    def __init__(
-        self,
-        server: Server,
-        wsgi_app: WSGICallable | None = None,
-        socketio_path: str = "socket.io",
-    ) -> None:
-        self.server = server
-        self.wsgi_app = wsgi_app
-        self.prefix = "/" + socketio_path.strip("/")
-
-    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == self.prefix or path.startswith(self.prefix + "/"):
-            return self.server.handle_request(environ, start_response)
-        if self.wsgi_app is not None:
-            return self.wsgi_app(environ, start_response)
-        start_response("404 NOT FOUND", [("Content-Type", "text/plain")])
-        return [b"Not Found"]
