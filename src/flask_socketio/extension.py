@@ -29,11 +29,10 @@ from flask import has_request_context
 from . import serving
 from .drivers import Task
 from .flask_context import FlaskSafeJSON
-from .managers import Target, from_url
-from .options import check_options, server_options
+from .managers import PubSubManager, Target, from_url, to_args
+from .options import server_options, sort_options
 from .registry import Registry
 from .server import Reason, Server
-from .server.server import to_args
 from .serving import SocketIOMiddleware
 
 if TYPE_CHECKING:
@@ -102,11 +101,15 @@ class SocketIO(Registry):
         self.sockio_mw: SocketIOMiddleware | None = None
         self.path = "socket.io"
         self._stop_server: Callable[[], None] | None = None
+        self._queue_manager: PubSubManager[Any] | None = None
+        #: ``run()`` options given to the constructor: ``run()``'s defaults.
+        self.run_defaults: dict[str, Any] = {}
         if app is not None or "message_queue" in kwargs:
             self.init_app(app, **kwargs)
         else:
-            check_options(kwargs)
-            self.server_options.update(kwargs)
+            known, run = sort_options(kwargs)
+            self.server_options.update(known)
+            self.run_defaults.update(run)
 
     # -- setup --------------------------------------------------------------
 
@@ -119,8 +122,12 @@ class SocketIO(Registry):
         >>> app.extensions["socketio"] is socketio
         True
         """
-        check_options(kwargs)
-        options = {**self.server_options, **kwargs}
+        known, run = sort_options(kwargs)
+        self.run_defaults.update(run)
+        options = {**self.server_options, **known}
+        ours = self._queue_manager
+        if ours is not None and options.get("client_manager") is ours:
+            del options["client_manager"]  # ours, from message_queue: made anew below
         self.manage_session = options.pop("manage_session", self.manage_session)
         self.message_queue = options.pop("message_queue", self.message_queue)
         self.channel = options.pop("channel", self.channel)
@@ -138,9 +145,12 @@ class SocketIO(Registry):
         server_kwargs = server_options(options)
         if self.message_queue and "client_manager" not in server_kwargs:
             # Without an app this process only emits (a worker, a script).
-            server_kwargs["client_manager"] = from_url(
+            self._queue_manager = from_url(
                 self.message_queue, channel=self.channel, write_only=app is None
             )
+            # Where Flask-SocketIO keeps it (applications read it there).
+            self.server_options["client_manager"] = self._queue_manager
+            server_kwargs["client_manager"] = self._queue_manager
         if server_kwargs.get("json") is flask.json and app is not None:
             server_kwargs["json"] = FlaskSafeJSON(app)
         if os.environ.get("FLASK_RUN_FROM_CLI") and server_kwargs.get("async_mode") is None:
@@ -324,7 +334,7 @@ class SocketIO(Registry):
         reloader_options: dict[str, Any] | None = None,
         extra_files: list[str] | None = None,
         log_output: bool | None = None,
-        allow_unsafe_werkzeug: bool = False,
+        allow_unsafe_werkzeug: bool | None = None,
         **kwargs: Any,
     ) -> None:
         """Run the web server of the async mode (Werkzeug in threading mode).

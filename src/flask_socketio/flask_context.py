@@ -161,6 +161,8 @@ class EventDispatcher:
                 # The first event forks the session Flask opened from the cookie.
                 session_obj = state.session = ManagedSession(session_obj)
                 set_session(ctx, session_obj)
+                # Where Flask-SocketIO keeps it, and applications read it.
+                environ["saved_session"] = session_obj
             try:
                 if message == "connect":
                     auth = args[1] if len(args) > 1 else None

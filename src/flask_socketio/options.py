@@ -1,17 +1,28 @@
 """The options `SocketIO` takes, and which layer each belongs to.
 
->>> check_options({"ping_timeout": 5, "cors_allowed_origins": "*"})
->>> check_options({"ping_timout": 5})  # doctest: +ELLIPSIS
+Options of ``run()`` given to the constructor (as code written for
+Flask-SocketIO does) become ``run()``'s defaults, with a warning; options
+nobody reads are ignored with a warning, as Flask-SocketIO ignores them; but
+a near miss of a known option (``ping_intervall``) is a mistake, refused with
+the name it was probably meant to be.
+
+>>> sort_options({"ping_timeout": 5, "log_output": True})
+({'ping_timeout': 5}, {'log_output': True})
+>>> sort_options({"ping_intervall": 5})
 Traceback (most recent call last):
 ...
-TypeError: SocketIO got unknown option(s) 'ping_timout'; known options: ...
+TypeError: SocketIO got an unknown option 'ping_intervall'; did you mean 'ping_interval'?
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 from typing import Any
 
 from .engine.config import OPTION_NAMES
+
+log = logging.getLogger("flask_socketio")
 
 #: Options of the Socket.IO server (server/).
 SOCKETIO_OPTIONS = frozenset(
@@ -38,19 +49,48 @@ IGNORED_OPTIONS = frozenset({"binary", "monitor_clients", "serializer"})
 KNOWN_OPTIONS = SOCKETIO_OPTIONS | ENGINEIO_OPTIONS | EXTENSION_OPTIONS | IGNORED_OPTIONS
 #: Options that cannot change once the server exists (``run(**options)``).
 FIXED_OPTIONS = EXTENSION_OPTIONS | {"async_mode", "client_manager"}
+#: Options of ``run()`` that applications give the constructor.
+RUN_OPTIONS = frozenset(
+    {
+        "debug",
+        "log_output",
+        "allow_unsafe_werkzeug",
+        "use_reloader",
+        "reloader_options",
+        "extra_files",
+    }
+)
 
 
-def check_options(options: dict[str, Any]) -> None:
-    """Refuse options nobody reads, naming them (a typo must not pass silently)."""
-    unknown = sorted(set(options) - KNOWN_OPTIONS)
-    if unknown:
-        raise TypeError(
-            f"SocketIO got unknown option(s) {', '.join(map(repr, unknown))}; "
-            f"known options: {', '.join(sorted(KNOWN_OPTIONS))}"
-        )
-    serializer = options.get("serializer", "default")
+def sort_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split constructor options into the server's and ``run()``'s defaults;
+    warn about those ignored, refuse near misses and unsupported values."""
+    known: dict[str, Any] = {}
+    run: dict[str, Any] = {}
+    for key, value in options.items():
+        if key in KNOWN_OPTIONS:
+            known[key] = value
+        elif key in RUN_OPTIONS:
+            log.warning(
+                "SocketIO(%s=...) is an option of run(): it becomes run()'s default; "
+                "pass it to socketio.run() instead",
+                key,
+            )
+            run[key] = value
+        else:
+            close = difflib.get_close_matches(key, KNOWN_OPTIONS | RUN_OPTIONS, n=1, cutoff=0.8)
+            if close:
+                raise TypeError(
+                    f"SocketIO got an unknown option {key!r}; did you mean {close[0]!r}?"
+                )
+            log.warning(
+                "SocketIO got an unknown option %r, ignored (see docs/api.md for the options)",
+                key,
+            )
+    serializer = known.get("serializer", "default")
     if serializer != "default":
         raise ValueError(f"serializer={serializer!r} is not supported; only 'default' (JSON) is")
+    return known, run
 
 
 def server_options(options: dict[str, Any]) -> dict[str, Any]:

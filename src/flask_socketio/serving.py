@@ -17,7 +17,7 @@ import flask
 
 from ._types import Environ, StartResponse
 from .flask_context import FlaskSafeJSON
-from .options import FIXED_OPTIONS, KNOWN_OPTIONS, check_options, server_options
+from .options import FIXED_OPTIONS, KNOWN_OPTIONS, server_options, sort_options
 from .server import WSGIApp
 
 if TYPE_CHECKING:
@@ -54,11 +54,25 @@ def run(
     reloader_options: dict[str, Any] | None = None,
     extra_files: list[str] | None = None,
     log_output: bool | None = None,
-    allow_unsafe_werkzeug: bool = False,
+    allow_unsafe_werkzeug: bool | None = None,
     **options: Any,
 ) -> None:
-    """`SocketIO.run`: fill in the defaults, apply the Socket.IO options among
-    `options`, refuse Werkzeug in production unless allowed, then serve."""
+    """`SocketIO.run`: fill in the defaults (those given to the constructor
+    first), apply the Socket.IO options among `options`, refuse Werkzeug in
+    production unless allowed, then serve."""
+    defaults = socketio.run_defaults
+    if debug is None:
+        debug = defaults.get("debug")
+    if use_reloader is None:
+        use_reloader = defaults.get("use_reloader")
+    if reloader_options is None:
+        reloader_options = defaults.get("reloader_options")
+    if extra_files is None:
+        extra_files = defaults.get("extra_files")
+    if log_output is None:
+        log_output = defaults.get("log_output")
+    if allow_unsafe_werkzeug is None:
+        allow_unsafe_werkzeug = bool(defaults.get("allow_unsafe_werkzeug", False))
     if host is None:
         host = "127.0.0.1"
     if port is None:
@@ -111,7 +125,7 @@ def configure(socketio: SocketIO, options: dict[str, Any]) -> dict[str, Any]:
             f"{', '.join(fixed)} cannot change once the server exists: "
             "give it to SocketIO() or init_app()"
         )
-    check_options(given)
+    sort_options(given)  # checks the values too
     socketio.server_options.update(given)
     changes = server_options(given)
     if changes.get("json") is flask.json and socketio.app is not None:

@@ -186,11 +186,14 @@ class SocketIOTestClient:
         *args: Any,
         callback: bool = False,
         namespace: str | None = None,
+        **kwargs: Any,
     ) -> Any:
         """Emit `event` with `args`; with ``callback=True``, return the server's ack.
 
         The ack comes back as its one argument, or a list of several (an empty
         list when the handler returned nothing); None if no handler answered.
+        Other keywords (``broadcast``, ``to``, ...) mean nothing for a client
+        and are ignored, as Flask-SocketIO's test client ignores them.
 
         >>> client.emit("my event", {"data": 1}, callback=True)  # doctest: +SKIP
         ['one', 2]

@@ -13,14 +13,35 @@ from flask_socketio.managers import PubSubManager
 from flask_socketio.server import Reason, Server
 
 
-def test_unknown_option_is_a_clear_type_error(app: Flask) -> None:
-    with pytest.raises(TypeError, match="'ping_timout'"):
+def test_a_misspelt_option_is_a_type_error_naming_the_right_one(app: Flask) -> None:
+    with pytest.raises(TypeError, match="'ping_timout'; did you mean 'ping_timeout'"):
         SocketIO(app, ping_timout=5)
     socketio = SocketIO()
-    with pytest.raises(TypeError, match="'corss_allowed_origins'"):
+    with pytest.raises(TypeError, match="did you mean 'cors_allowed_origins'"):
         socketio.init_app(app, corss_allowed_origins="*")
-    with pytest.raises(TypeError, match="'bogus'"):
-        SocketIO(bogus=True)
+    with pytest.raises(TypeError, match="did you mean 'log_output'"):
+        SocketIO(app, log_ouput=True)
+
+
+def test_an_unknown_option_is_ignored_with_a_warning(app: Flask, caplog) -> None:
+    socketio = SocketIO(app, async_mode="threading", carrier_pigeon=True)
+    assert "unknown option 'carrier_pigeon', ignored" in caplog.text
+    assert "carrier_pigeon" not in socketio.server_options
+
+
+def test_run_options_given_to_the_constructor_become_runs_defaults(app: Flask, caplog) -> None:
+    socketio = SocketIO(
+        app, async_mode="threading", allow_unsafe_werkzeug=True, log_output=False, debug=False
+    )
+    assert socketio.run_defaults == {
+        "allow_unsafe_werkzeug": True,
+        "log_output": False,
+        "debug": False,
+    }
+    for name in ("allow_unsafe_werkzeug", "log_output", "debug"):
+        assert f"SocketIO({name}=...) is an option of run()" in caplog.text
+    assert socketio.server.eio.config.upgrade_timeout == 10.0
+    assert SocketIO(app, upgrade_timeout=3).server.eio.config.upgrade_timeout == 3.0
 
 
 def test_documented_options_reach_the_servers(app: Flask) -> None:

@@ -47,6 +47,8 @@ class EngineConfig:
     connect_timeout: float = 45.0
     allow_eio3: bool = True
     max_queue_size: int = 10_000
+    #: Seconds a websocket has to complete the upgrade dialogue.
+    upgrade_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         unknown = set(self.transports) - set(TRANSPORTS)
@@ -54,7 +56,7 @@ class EngineConfig:
             raise ValueError(f"unknown transports {sorted(unknown)}; use polling and/or websocket")
         if not self.transports:
             raise ValueError("transports is empty; use polling and/or websocket")
-        for name in ("ping_interval", "ping_timeout", "connect_timeout"):
+        for name in ("ping_interval", "ping_timeout", "connect_timeout", "upgrade_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.max_http_buffer_size <= 0 or self.max_queue_size <= 0:
@@ -81,7 +83,7 @@ class EngineConfig:
             values["transports"] = tuple(values["transports"])
         else:
             values.pop("transports", None)
-        for name in ("ping_timeout", "connect_timeout"):
+        for name in ("ping_timeout", "connect_timeout", "upgrade_timeout"):
             if name in values:
                 values[name] = float(values[name])
         for name in ("max_http_buffer_size", "compression_threshold", "max_queue_size"):

@@ -24,7 +24,7 @@ from ..drivers import Driver, Task
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from . import http
-from .config import EngineConfig
+from .config import OPTION_NAMES, EngineConfig
 from .session import BusyError, Session, SessionHandler
 from .state import (
     FAIL,
@@ -48,7 +48,6 @@ EIO3_REFUSED_HINT = (
     "EIO=3 clients (socket.io-client 1.x/2.x, python-socketio 4.x) are refused because "
     "allow_eio3=False; this server speaks EIO=4 (socket.io-client 3.x/4.x, python-socketio 5.x)"
 )
-_PROBE_TIMEOUT = 10.0
 
 
 class Listener(Protocol):
@@ -107,8 +106,10 @@ class Server:
         **options: Any,
     ) -> None:
         self.driver = driver
+        self.async_mode = driver.name
         self.config = EngineConfig.build(**options)
         self.logger = make_logger(logger, "flask_socketio.engine")
+        self.logger.info("Server initialized for %s.", driver.name)
         self.listener: Listener = listener or _EchoListener()
         self.sessions: dict[str, Session] = {}
         self._reaper: Task | None = None
@@ -117,6 +118,26 @@ class Server:
         # task reads on (set with the reaper's period when it starts).
         self.reader_patience = 1.0
         self._stopping = False
+
+    # Code written for python-engineio reads (and sets) the options as
+    # attributes: they stand for the configuration, and setting one goes
+    # through `configure`'s checks.
+
+    def __getattr__(self, name: str) -> Any:
+        if name in OPTION_NAMES or name == "ping_grace":
+            return getattr(self.config, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in OPTION_NAMES:
+            self.configure(**{name: value})
+        else:
+            super().__setattr__(name, value)
+
+    @property
+    def sockets(self) -> dict[str, Session]:
+        """The open sessions by sid (python-engineio's name)."""
+        return self.sessions
 
     def configure(self, **options: Any) -> None:
         """Change options (checked as the constructor does); sessions opened
@@ -150,9 +171,12 @@ class Server:
         return True
 
     def _new_session(self, version: int, transport: str, b64: bool) -> Session:
-        return Session(
+        session = Session(
             self.new_sid(), version, self.config, self.driver, self.forget, transport, b64
         )
+        if self.logger.isEnabledFor(logging.INFO):
+            session.logger = self.logger
+        return session
 
     def forget(self, session: Session, reason: str = "") -> None:
         """Drop a closed session (the `on_close` callback of its sessions)."""
@@ -259,6 +283,7 @@ class Server:
                 return http.error(start_response, http.BAD_REQUEST, cors)
             if not session.begin_upgrade():
                 return http.error(start_response, http.BAD_REQUEST, cors)
+            self.logger.info("%s: Received request to upgrade to websocket", session.sid)
             return self._websocket(environ, start_response, session, version, b64)
         if session.transport != "polling":
             return http.error(start_response, http.BAD_REQUEST, cors)
@@ -291,9 +316,11 @@ class Server:
 
     def _open_packet(self, sid: str, upgrades: list[str]) -> eio.Packet:
         config = self.config
-        return eio.open_packet(
+        packet = eio.open_packet(
             sid, upgrades, config.ping_interval, config.ping_timeout, config.max_http_buffer_size
         )
+        self.logger.info("%s: Sending packet OPEN data %s", sid, packet.data)
+        return packet
 
     def _poll(
         self,
@@ -397,13 +424,16 @@ class Server:
     def _upgrade(self, session: Session, ws: WebSocket, b64: bool) -> bool:
         """Hold the upgrade dialogue on `ws`; True once the session moved to it."""
         upgrade = Upgrade()
+        timeout = session.config.upgrade_timeout
         try:
             while True:
-                step = upgrade.receive(ws.receive(_PROBE_TIMEOUT))
+                step = upgrade.receive(ws.receive(timeout))
                 if step == FAIL:
+                    self.logger.info("%s: Failed websocket upgrade", session.sid)
                     session.abort_upgrade()
                     return False
                 if step == SWITCH:
+                    self.logger.info("%s: Upgrade to websocket successful", session.sid)
                     return session.attach_websocket(ws, b64)
                 if step == REPLY_PROBE:
                     ws.send(eio.Packet(eio.PONG, "probe").text(session.version))

@@ -131,6 +131,8 @@ class Session:
         self.reader: object | None = None
         self.busy_since: float | None = None
         self.reader_task: Task | None = None
+        #: Where packets are logged (``engineio_logger=True``), or None.
+        self.logger: logging.Logger | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -150,6 +152,10 @@ class Session:
 
     def send_many(self, packets: Iterable[eio.Packet]) -> None:
         """Queue packets for the client; on a websocket, write them now."""
+        if self.logger is not None:
+            packets = list(packets)
+            for packet in packets:
+                self._log_packet("Sending", packet)
         with self.lock:
             if self.state.closed:
                 return
@@ -240,6 +246,8 @@ class Session:
         """Handle one packet from the client (`inline`: on the websocket's reader,
         which may run the handlers itself)."""
         kind = packet.type
+        if self.logger is not None:
+            self._log_packet("Received", packet)
         if self.version == 3:
             # v3 clients ping the server; whatever they send shows they are alive.
             self.state.heard(self.driver.monotonic())
@@ -259,6 +267,20 @@ class Session:
         elif kind != eio.NOOP:
             log.info("%s: unexpected %s packet, closing", self.sid, eio.TYPE_NAMES[kind])
             self.close(TRANSPORT_ERROR, notify=False)
+
+    def _log_packet(self, verb: str, packet: eio.Packet) -> None:
+        logger = self.logger
+        assert logger is not None
+        level = logging.DEBUG if packet.type in (eio.PING, eio.PONG) else logging.INFO
+        data = "<binary>" if isinstance(packet.data, bytes) else packet.data
+        logger.log(
+            level,
+            "%s: %s packet %s data %s",
+            self.sid,
+            verb,
+            eio.TYPE_NAMES[packet.type].upper(),
+            data,
+        )
 
     # -- reading the websocket ----------------------------------------------
     #
