@@ -1,7 +1,7 @@
 """Drive the real JavaScript ``socket.io-client`` from pytest.
 
 ``NodeClient`` runs ``node tests/js/client.js`` (see ``tests/js/README.md``) and
-talks to it in JSON lines. One process can hold several sockets (namespaces);
+talks to it in JSON lines (``tests/pipe.py``). One process can hold several sockets (namespaces);
 each :meth:`NodeClient.connect` returns a :class:`JSSocket`::
 
     with NodeClient(version=2) as node:
@@ -16,20 +16,15 @@ Bytes travel as ``{"$bin": "<base64>"}`` on the pipe and are ``bytes`` here.
 
 from __future__ import annotations
 
-import base64
 import collections
-import contextlib
 import itertools
-import json
 import shutil
-import subprocess
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from tests.pipe import PipeClient, PipeSocket, from_wire, pop_left
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 CLIENT_JS = JS_DIR / "client.js"
@@ -70,32 +65,6 @@ class ConnectError(JSClientError):
     """
 
 
-def to_wire(value: Any) -> Any:
-    """Replace ``bytes`` with ``{"$bin": base64}`` markers, recursively."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$bin": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_wire(v) for k, v in value.items()}
-    return value
-
-
-def from_wire(value: Any) -> Any:
-    """Turn ``{"$bin": base64}`` markers back into ``bytes``, recursively."""
-    if isinstance(value, list):
-        return [from_wire(v) for v in value]
-    if isinstance(value, dict):
-        if len(value) == 1 and isinstance(value.get("$bin"), str):
-            return base64.b64decode(value["$bin"])
-        return {k: from_wire(v) for k, v in value.items()}
-    return value
-
-
-def _pop(queue: collections.deque[Any]) -> Any:
-    return queue.popleft() if queue else None
-
-
 @dataclass
 class _Inbox:
     """What the Node process reported about one socket, kept until the test pops it."""
@@ -106,7 +75,7 @@ class _Inbox:
     disconnects: collections.deque[str] = field(default_factory=collections.deque)
 
 
-class JSSocket:
+class JSSocket(PipeSocket):
     """One connected ``socket.io-client`` socket (one namespace) in the Node process."""
 
     def __init__(
@@ -166,7 +135,8 @@ class JSSocket:
     def wait_event(self, event: str, timeout: float = 5) -> list[Any]:
         """Pop the next queued ``event`` and return its arguments, waiting up to ``timeout``."""
         queue = self._inbox.events[event]
-        return self.client._wait(lambda: _pop(queue), timeout, f"event {event!r} on {self.handle}")
+        what = f"event {event!r} on {self.handle}"
+        return self.client._wait(lambda: pop_left(queue), timeout, what)
 
     def received(self, event: str) -> list[list[Any]]:
         """The argument lists of every ``event`` queued and not yet popped, without waiting."""
@@ -176,14 +146,6 @@ class JSSocket:
     def transport(self) -> str | None:
         """The name of the Engine.IO transport in use now (``"polling"`` or ``"websocket"``)."""
         return self.client.request({"cmd": "transport", "sock": self.handle})["transport"]
-
-    def wait_transport(self, name: str, timeout: float = 5) -> None:
-        """Wait until the connection runs on transport ``name`` (e.g. after an upgrade)."""
-        deadline = time.monotonic() + timeout
-        while (current := self.transport()) != name:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.handle} still on {current!r}, not {name!r}")
-            time.sleep(0.05)
 
     def disconnect(self) -> None:
         """Disconnect this socket from its namespace (client-initiated)."""
@@ -196,51 +158,23 @@ class JSSocket:
         disconnect"``, ``"transport close"``, ``"ping timeout"``...
         """
         queue = self._inbox.disconnects
-        return self.client._wait(lambda: _pop(queue), timeout, f"disconnect of {self.handle}")
+        return self.client._wait(lambda: pop_left(queue), timeout, f"disconnect of {self.handle}")
 
 
-class NodeClient:
+class NodeClient(PipeClient):
     """A ``node tests/js/client.js`` process running one generation of ``socket.io-client``.
 
     ``version`` is the client major version: 4 (Engine.IO 4), 2 or 1 (Engine.IO 3).
     """
 
+    name = "node"
+    error = JSClientError
+
     def __init__(self, version: int = 4, node: str = "node") -> None:
         self.version = version
-        self._cond = threading.Condition()
-        self._replies: dict[int, dict[str, Any]] = {}
         self._inboxes: dict[str, _Inbox] = {}
-        self._ids = itertools.count(1)
         self._handles = itertools.count(1)
-        self._alive = True
-        self._stderr: collections.deque[str] = collections.deque(maxlen=50)
-        self._proc = subprocess.Popen(
-            [node, str(CLIENT_JS)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
-            cwd=JS_DIR,
-        )
-        self._readers = [
-            threading.Thread(target=reader, daemon=True)
-            for reader in (self._read_stdout, self._read_stderr)
-        ]
-        for thread in self._readers:
-            thread.start()
-
-    def __enter__(self) -> NodeClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        super().__init__([node, str(CLIENT_JS)], cwd=JS_DIR)
 
     def connect(
         self,
@@ -297,90 +231,10 @@ class NodeClient:
             raise
         return JSSocket(self, handle, namespace, reply, inbox)
 
-    def request(
-        self,
-        command: dict[str, Any],
-        timeout: float = 10,
-        error: type[JSClientError] = JSClientError,
-    ) -> dict[str, Any]:
-        """Send one raw command and return its reply; raise ``error`` if it failed."""
-        command_id = next(self._ids)
-        line = json.dumps(to_wire({**command, "id": command_id})) + "\n"
-        with self._cond:
-            if not self._alive:
-                raise JSClientError(f"node client is gone{self._stderr_tail()}")
-            assert self._proc.stdin is not None
-            try:
-                self._proc.stdin.write(line)
-                self._proc.stdin.flush()
-            except OSError as exc:
-                raise JSClientError(f"node client is gone: {exc}{self._stderr_tail()}") from exc
-        what = f"reply to {command['cmd']}"
-        reply = self._wait(lambda: self._replies.pop(command_id, None), timeout, what)
-        if not reply["ok"]:
-            raise error(reply["error"], from_wire(reply.get("data")), reply.get("description"))
-        return from_wire(reply)
+    def _failure(self, reply: dict[str, Any], error: type[Exception]) -> Exception:
+        return error(reply["error"], from_wire(reply.get("data")), reply.get("description"))
 
-    def close(self) -> None:
-        """Stop the Node process (asks it to exit, then kills it)."""
-        with self._cond:
-            was_alive, self._alive = self._alive, False
-            self._cond.notify_all()
-        assert self._proc.stdin is not None
-        if was_alive and self._proc.poll() is None:
-            try:
-                self._proc.stdin.write(json.dumps({"cmd": "exit", "id": 0}) + "\n")
-                self._proc.stdin.flush()
-                self._proc.wait(timeout=3)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        # The readers see EOF once the process is gone; close the pipes only after them.
-        for thread in self._readers:
-            thread.join(timeout=5)
-        for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-
-    def _wait(self, take: Callable[[], Any], timeout: float, what: str) -> Any:
-        """Wait until ``take()`` (called under the lock) returns something other than None."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                value = take()
-                if value is not None:
-                    return value
-                if not self._alive:
-                    raise JSClientError(
-                        f"node client gone, waiting for {what}{self._stderr_tail()}"
-                    )
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"timed out waiting for {what}")
-                self._cond.wait(remaining)
-
-    def _read_stdout(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                self._stderr.append(f"stdout: {line.rstrip()}")
-                continue
-            with self._cond:
-                self._dispatch(msg)
-                self._cond.notify_all()
-        with self._cond:
-            self._alive = False
-            self._cond.notify_all()
-
-    def _dispatch(self, msg: dict[str, Any]) -> None:
-        if "id" in msg:
-            self._replies[msg["id"]] = msg
-            return
+    def _report(self, msg: dict[str, Any]) -> None:
         inbox = self._inboxes.get(msg.get("sock", ""))
         if inbox is None:
             return
@@ -388,11 +242,3 @@ class NodeClient:
             inbox.events[msg["event"]].append(from_wire(msg["args"]))
         elif msg["type"] == "disconnect":
             inbox.disconnects.append(msg["reason"])
-
-    def _read_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        for line in self._proc.stderr:
-            self._stderr.append(line.rstrip())
-
-    def _stderr_tail(self) -> str:
-        return ("\nnode stderr:\n" + "\n".join(self._stderr)) if self._stderr else ""

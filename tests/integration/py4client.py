@@ -3,7 +3,8 @@
 That client cannot live beside python-socketio 5 in the test venv, so it gets
 its own, ``.venv-py4`` at the repository root (`ensure_venv` makes it). This
 file is both halves: `Py4Client`, the wrapper the tests use, and, run by that
-venv's interpreter, the process it drives. They talk in JSON lines like
+venv's interpreter (``python -m tests.integration.py4client`` from the root), the
+process it drives. They talk in JSON lines (``tests/pipe.py``) like
 ``tests/js/client.js``: one reply ``{"id", "ok", ...}`` per command, and reports
 ``{"type": "event" | "connect" | "connect_error" | "disconnect", ...}``::
 
@@ -16,7 +17,6 @@ Bytes travel as ``{"$bin": "<base64>"}`` on the pipe.
 
 from __future__ import annotations
 
-import base64
 import collections
 import hashlib
 import itertools
@@ -26,9 +26,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+# Standard library only, so the client side can import it in its venv too.
+from tests.pipe import PipeClient, PipeSocket, from_wire, pop_left, to_wire
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv-py4"
@@ -65,26 +68,6 @@ def ensure_venv(timeout: float = 600) -> Path:
     return python
 
 
-def to_wire(value: Any) -> Any:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"$bin": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_wire(v) for k, v in value.items()}
-    return value
-
-
-def from_wire(value: Any) -> Any:
-    if isinstance(value, list):
-        return [from_wire(v) for v in value]
-    if isinstance(value, dict):
-        if len(value) == 1 and isinstance(value.get("$bin"), str):
-            return base64.b64decode(value["$bin"])
-        return {k: from_wire(v) for k, v in value.items()}
-    return value
-
-
 # -- the test side -------------------------------------------------------------
 
 
@@ -92,7 +75,7 @@ class Py4Error(Exception):
     """A command failed in the client process, or the process is gone."""
 
 
-class Py4Socket:
+class Py4Socket(PipeSocket):
     """One namespace of a 4.x client connection (shaped like ``jsclient.JSSocket``)."""
 
     def __init__(self, client: Py4Client, handle: str, namespace: str, sid: str) -> None:
@@ -134,48 +117,27 @@ class Py4Socket:
     def transport(self) -> str | None:
         return self._cmd("transport")["transport"]
 
-    def wait_transport(self, name: str, timeout: float = 5) -> None:
-        deadline = time.monotonic() + timeout
-        while (current := self.transport()) != name:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"still on {current!r}, not {name!r}")
-            time.sleep(0.05)
-
     def disconnect(self) -> None:
         """Disconnect the whole client: 4.x has no way to leave one namespace."""
         self._cmd("disconnect")
 
 
-class Py4Client:
+class Py4Client(PipeClient):
     """A process running python-socketio 4.x clients (several, by handle)."""
 
+    name = "py4"
+    error = Py4Error
+    stderr_lines = 60
+    # Leaving takes the process up to 2 s (see the end of `_serve`).
+    exit_timeout = 5.0
+
     def __init__(self, python: Path) -> None:
-        self._cond = threading.Condition()
-        self._replies: dict[int, dict[str, Any]] = {}
         self._reports: dict[tuple[str, str, str, str | None], collections.deque] = (
             collections.defaultdict(collections.deque)
         )
-        self._ids = itertools.count(1)
         self._handles = itertools.count(1)
-        self._alive = True
-        self._stderr: collections.deque[str] = collections.deque(maxlen=60)
-        self._proc = subprocess.Popen(
-            [str(python), __file__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            bufsize=1,
-        )
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-
-    def __enter__(self) -> Py4Client:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        # Run as a module from the root, so that `tests.pipe` can be imported.
+        super().__init__([str(python), "-m", "tests.integration.py4client"], cwd=ROOT)
 
     def connect(
         self,
@@ -207,25 +169,11 @@ class Py4Client:
                        for ns in reply["refused"]}
         return {ns: Py4Socket(self, handle, ns, reply["sid"]) for ns in reply["connected"]}
 
-    def request(self, command: dict[str, Any], timeout: float = 10) -> dict[str, Any]:
-        command_id = next(self._ids)
-        with self._cond:
-            if not self._alive:
-                raise Py4Error(f"py4 client is gone{self._tail()}")
-            assert self._proc.stdin is not None
-            self._proc.stdin.write(json.dumps(to_wire({**command, "id": command_id})) + "\n")
-            self._proc.stdin.flush()
-        reply = self._wait(lambda: self._replies.pop(command_id, None), timeout,
-                           f"reply to {command['cmd']}")
-        if not reply["ok"]:
-            raise Py4Error(reply["error"])
-        return from_wire(reply)
-
     def wait_report(
         self, handle: str, kind: str, namespace: str, event: str | None, timeout: float
     ) -> list[Any]:
         queue = self._reports[(handle, kind, namespace, event)]
-        return self._wait(lambda: queue.popleft() if queue else None, timeout,
+        return self._wait(lambda: pop_left(queue), timeout,
                           f"{kind} {event or ''} on {handle} {namespace}")
 
     def peek_reports(
@@ -234,60 +182,9 @@ class Py4Client:
         with self._cond:
             return list(self._reports[(handle, kind, namespace, event)])
 
-    def close(self) -> None:
-        with self._cond:
-            self._alive = False
-            self._cond.notify_all()
-        if self._proc.poll() is None:
-            try:
-                assert self._proc.stdin is not None
-                self._proc.stdin.write(json.dumps({"cmd": "exit", "id": 0}) + "\n")
-                self._proc.stdin.close()
-                self._proc.wait(timeout=5)
-            except (OSError, ValueError, subprocess.TimeoutExpired):
-                self._proc.kill()
-                self._proc.wait()
-
-    def _wait(self, take: Callable[[], Any], timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                value = take()
-                if value is not None:
-                    return value
-                remaining = deadline - time.monotonic()
-                if not self._alive:
-                    raise Py4Error(f"py4 client gone, waiting for {what}{self._tail()}")
-                if remaining <= 0:
-                    raise TimeoutError(f"timed out waiting for {what}{self._tail()}")
-                self._cond.wait(remaining)
-
-    def _read_stdout(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                self._stderr.append(f"stdout: {line.rstrip()}")
-                continue
-            with self._cond:
-                if "id" in msg:
-                    self._replies[msg["id"]] = msg
-                else:
-                    key = (msg["client"], msg["type"], msg["namespace"], msg.get("event"))
-                    self._reports[key].append(from_wire(msg.get("args", [])))
-                self._cond.notify_all()
-        with self._cond:
-            self._alive = False
-            self._cond.notify_all()
-
-    def _read_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        for line in self._proc.stderr:
-            self._stderr.append(line.rstrip())
-
-    def _tail(self) -> str:
-        return ("\npy4 stderr:\n" + "\n".join(self._stderr)) if self._stderr else ""
+    def _report(self, msg: dict[str, Any]) -> None:
+        key = (msg["client"], msg["type"], msg["namespace"], msg.get("event"))
+        self._reports[key].append(from_wire(msg.get("args", [])))
 
 
 # -- the client side (runs in .venv-py4) -----------------------------------------
