@@ -9,6 +9,10 @@
 ...     emit("my response", json)
 """
 
+from ._installcheck import check_installation
+
+check_installation()  # first: beside Flask-SocketIO the modules below may be its files
+
 from .context import call, close_room, disconnect, emit, join_room, leave_room, rooms, send
 from .extension import SocketIO
 from .namespace import Namespace

@@ -10,13 +10,12 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 import zlib
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require
+from tests.conftest import ROOT, require, wait_for_port
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -57,12 +56,7 @@ def chat_server(tmp_path):
         [sys.executable, "examples/chat/app.py"], cwd=ROOT, stdout=log, stderr=log,
         env={**os.environ, "PORT": str(port), "PYTHONPATH": str(ROOT / "src")},
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
+    wait_for_port(port)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)

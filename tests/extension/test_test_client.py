@@ -120,3 +120,10 @@ def test_flask_test_client_cookies(app: Flask) -> None:
     http.get("/cookie")
     client = socketio.test_client(app, flask_test_client=http)
     assert client.get_received()[0]["args"] == [["value", "me"]]
+
+
+def test_importable_from_the_5x_module() -> None:
+    # Flask-SocketIO 5.x defines the class in flask_socketio/test_client.py.
+    from flask_socketio import test_client
+
+    assert test_client.SocketIOTestClient is SocketIOTestClient
