@@ -108,6 +108,13 @@ class EventRequestContext(RequestContext):
             set_session(ctx, session)
         return ctx
 
+    def copy(self) -> EventRequestContext:
+        """A copy for another task (``flask.copy_current_request_context``)."""
+        ctx = super().copy()
+        assert isinstance(ctx, EventRequestContext)
+        ctx.connection = self.connection
+        return ctx
+
     def match_request(self) -> None:
         state = self.connection
         request = self.request

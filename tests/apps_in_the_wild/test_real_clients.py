@@ -145,7 +145,6 @@ def test_notes_login_over_http_then_boards(notes, transport) -> None:
             client.disconnect()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: unknown SocketIO options")
 def test_odd_options_chat(odd_options, transport) -> None:
     heard: queue.Queue = queue.Queue()
     client = socketio.Client(reconnection=False)

@@ -130,3 +130,22 @@ def test_loggers_log_what_python_socketio_logs(app: Flask, caplog) -> None:
     assert "disconnected from / (client disconnect)" in caplog.text
     logging.getLogger("flask_socketio.server").setLevel(logging.NOTSET)
     logging.getLogger("flask_socketio.engine").setLevel(logging.NOTSET)
+
+
+def test_copy_current_request_context_in_a_handler(app: Flask) -> None:
+    from flask import copy_current_request_context, request
+
+    socketio = SocketIO(app, async_mode="threading")
+    seen = []
+
+    @socketio.on("later")
+    def later():
+        @copy_current_request_context
+        def work():
+            seen.append((request.sid, request.namespace))
+
+        socketio.start_background_task(work).join()
+
+    client = socketio.test_client(app)
+    client.emit("later")
+    assert seen == [(socketio.server.manager.sid_from_eio_sid(client.eio_sid, "/"), "/")]

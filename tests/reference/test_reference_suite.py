@@ -39,10 +39,6 @@ _UNPATCHED_SLEEP = (
 )
 #: (mode or None for every mode, test id) -> why it fails today.
 EXPECTED_FAILURES: dict[tuple[str | None, str], str] = {
-    (None, "TestSocketIO::test_broadcast"):
-        "issue 17: SocketIOTestClient.emit() refuses broadcast=True (TypeError)",
-    (None, "TestSocketIO::test_message_queue_options"):
-        "issue 17: socketio.server_options has no 'client_manager' (KeyError)",
     ("eventlet", "TestSocketIO::test_background_task"): _UNPATCHED_SLEEP,
     ("gevent", "TestSocketIO::test_background_task"): _UNPATCHED_SLEEP,
 }
