@@ -73,6 +73,7 @@ class _Inbox:
         default_factory=lambda: collections.defaultdict(collections.deque)
     )
     disconnects: collections.deque[str] = field(default_factory=collections.deque)
+    reconnects: collections.deque[dict[str, Any]] = field(default_factory=collections.deque)
 
 
 class JSSocket(PipeSocket):
@@ -146,6 +147,20 @@ class JSSocket(PipeSocket):
     def transport(self) -> str | None:
         """The name of the Engine.IO transport in use now (``"polling"`` or ``"websocket"``)."""
         return self.client.request({"cmd": "transport", "sock": self.handle})["transport"]
+
+    def cut(self) -> None:
+        """Close the transport under the socket, as a network blip does (4.x with
+        ``reconnection=True`` reconnects by itself)."""
+        self.client.request({"cmd": "cut", "sock": self.handle})
+
+    def state(self) -> dict[str, Any]:
+        """``{"sid", "connected", "recovered"}`` as the client sees them now."""
+        return self.client.request({"cmd": "state", "sock": self.handle})
+
+    def wait_reconnect(self, timeout: float = 5) -> dict[str, Any]:
+        """Wait for this socket to reconnect; ``{"sid", "recovered"}``."""
+        queue = self._inbox.reconnects
+        return self.client._wait(lambda: pop_left(queue), timeout, f"reconnect of {self.handle}")
 
     def disconnect(self) -> None:
         """Disconnect this socket from its namespace (client-initiated)."""
@@ -242,3 +257,5 @@ class NodeClient(PipeClient):
             inbox.events[msg["event"]].append(from_wire(msg["args"]))
         elif msg["type"] == "disconnect":
             inbox.disconnects.append(msg["reason"])
+        elif msg["type"] == "reconnect":
+            inbox.reconnects.append({"sid": msg["sid"], "recovered": msg["recovered"]})

@@ -32,7 +32,7 @@ from .flask_context import FlaskSafeJSON
 from .managers import PubSubManager, Target, from_url, to_args
 from .options import server_options, sort_options
 from .registry import Registry
-from .server import Reason, Server
+from .server import Acks, Reason, Server
 from .serving import SocketIOMiddleware
 
 if TYPE_CHECKING:
@@ -291,6 +291,37 @@ class SocketIO(Registry):
             timeout=timeout,
             ignore_queue=ignore_queue,
         )
+
+    def emit_with_ack(
+        self,
+        event: str,
+        *args: Any,
+        namespace: str | None = None,
+        to: Any = None,
+        room: Any = None,
+        include_self: bool = True,
+        skip_sid: str | Iterable[str] | None = None,
+        timeout: float = 60,
+        callback: Callable[[Acks], Any] | None = None,
+    ) -> Acks | None:
+        """Emit to several clients (everyone, a room, a list) and collect each
+        one's ack until all are in or `timeout` seconds pass (Node's
+        ``io.timeout(ms).emitWithAck()``).
+
+        Returns the `Acks`: a mapping of each answering client's sid to its
+        ack's arguments, with ``missing`` the sids that did not answer in
+        time. With a `callback`, returns at once and calls it with the `Acks`
+        (in the calling handler's context, if any).
+
+        >>> socketio = SocketIO(flask.Flask(__name__), async_mode="threading")
+        >>> acks = socketio.emit_with_ack("vote", "lunch?", to="lobby", timeout=0.1)
+        >>> dict(acks), acks.missing
+        ({}, set())
+        """
+        target = self.target(to if to is not None else room, namespace, skip_sid, include_self)
+        if callback is not None:
+            callback = self.dispatcher.callback_in_context(callback)
+        return self.server.collect_acks(target, event, event_args(args), timeout, callback)
 
     def close_room(self, room: str, namespace: str | None = None) -> None:
         """Remove every client from `room`.

@@ -155,12 +155,16 @@ class EventDispatcher:
             if app is None:
                 raise RuntimeError("a Socket.IO event for a SocketIO without a Flask app")
             state = conn.app_state = FlaskConnection(app)
+            previous = conn.recovered_from(namespace)
+            if previous is not None and isinstance(previous.app_state, FlaskConnection):
+                state.session = previous.app_state.session  # it came back: its session too
         manage_session = socketio.manage_session
         forked = state.session if manage_session else None
         ctx = EventRequestContext.for_event(state, environ, forked)
         request: Any = ctx.request
         request.sid = sid
         request.namespace = namespace
+        request.recovered = conn.recovery is not None and namespace in conn.recovery.previous
         request.event = {"message": message, "args": tuple(args)}
         with ctx:
             session_obj = ctx.session

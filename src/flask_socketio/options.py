@@ -36,6 +36,7 @@ SOCKETIO_OPTIONS = frozenset(
         "async_mode",
         "engineio_logger",
         "max_attachments",
+        "connection_state_recovery",
     }
 )
 #: Options of the Engine.IO server (engine/).

@@ -159,7 +159,11 @@ function connect(cmd) {
     const timer = setTimeout(() => fail('timeout'), cmd.timeout_ms || 10000);
 
     socket.on('connect', () => {
-      if (settled) return;
+      if (settled) {
+        // A reconnection (reconnection: true): report it.
+        write({ type: 'reconnect', sock: handle, sid: socket.id, recovered: Boolean(socket.recovered) });
+        return;
+      }
       settled = true;
       clearTimeout(timer);
       resolve({
@@ -243,6 +247,18 @@ function transport(cmd) {
   return { transport: transportName(getSocket(cmd).socket) };
 }
 
+/** Drop the transport under the socket, as a network blip does (4.x: it reconnects). */
+function cut(cmd) {
+  getSocket(cmd).socket.io.engine.close();
+  return {};
+}
+
+/** The socket as the client sees it now. */
+function state(cmd) {
+  const { socket } = getSocket(cmd);
+  return { sid: socket.id || null, connected: socket.connected, recovered: Boolean(socket.recovered) };
+}
+
 function exit() {
   for (const { socket } of sockets.values()) socket.close();
   sockets.clear();
@@ -250,7 +266,7 @@ function exit() {
   return {};
 }
 
-const COMMANDS = { connect, emit, listen, disconnect, transport, exit };
+const COMMANDS = { connect, emit, listen, disconnect, transport, cut, state, exit };
 
 async function run(line) {
   if (!line.trim()) return;

@@ -1,5 +1,6 @@
 """The Socket.IO server, usable without Flask."""
 
+from .acks import Acks
 from .connection import Connection, ConnectionHandler
 from .exceptions import ConnectionRefusedError
 from .namespace import Namespace
@@ -7,6 +8,7 @@ from .server import Reason, Server
 from .wsgi import WSGIApp
 
 __all__ = [
+    "Acks",
     "Connection",
     "ConnectionHandler",
     "ConnectionRefusedError",

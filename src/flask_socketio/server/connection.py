@@ -18,8 +18,9 @@ from ..wire import engineio as eio
 from ..wire import socketio as sio
 
 if TYPE_CHECKING:
-    from ..drivers import Driver, Lock
+    from ..drivers import Lock
     from ..engine import Session
+    from .recovery import RecoveryState
     from .server import Server
 
 
@@ -36,20 +37,6 @@ class ConnectionHandler:
         event's arguments; for ``connect`` the environ and the auth data, for
         ``disconnect`` the reason."""
         raise NotImplementedError
-
-
-class Waiter:
-    """Collects the ack of a `call()`; resolved inline, never on the pool."""
-
-    __slots__ = ("event", "result")
-
-    def __init__(self, driver: Driver) -> None:
-        self.event = driver.Event()
-        self.result: list[Any] | None = None
-
-    def __call__(self, *args: Any) -> None:
-        self.result = list(args)
-        self.event.set()
 
 
 class Connection:
@@ -70,6 +57,7 @@ class Connection:
         "lock",
         "held",
         "sessions",
+        "recovery",
         "app_state",
     )
 
@@ -94,6 +82,8 @@ class Connection:
         #: The user sessions of python-socketio's API (`Server.get_session`),
         #: per namespace.
         self.sessions: dict[str, dict[str, Any]] = {}
+        #: Connection state recovery's record (None while recovery is off).
+        self.recovery: RecoveryState | None = None
         #: Owned by the layer above the server (the Flask extension keeps its
         #: per-connection state here).
         self.app_state: Any = None
@@ -126,6 +116,19 @@ class Connection:
             self.next_ack += 1
             self.acks[self.next_ack] = callback
             return self.next_ack
+
+    def forget_ack(self, callback: Callable[..., Any]) -> None:
+        """Drop the pending acks that would go to `callback` (its caller
+        stopped waiting)."""
+        with self.lock:
+            for ack_id in [i for i, pending in self.acks.items() if pending is callback]:
+                del self.acks[ack_id]
+
+    def recovered_from(self, namespace: str) -> Connection | None:
+        """The connection this client had before it came back (connection
+        state recovery), if it came back to `namespace`."""
+        state = self.recovery
+        return state.previous.get(namespace) if state is not None else None
 
     def rebind(self, environ: Environ) -> None:
         """Make `environ` the connection's request (the test client's later

@@ -28,8 +28,10 @@ from ..managers import Manager, Target, to_args
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from ..wire import socketio as sio
-from .connection import Connection, Waiter
+from .acks import AckCollector, Acks, InlineAck, Waiter
+from .connection import Connection
 from .exceptions import ConnectionRefusedError
+from .recovery import Recovery, RecoverySettings
 from .registry import NOT_HANDLED, HandlerRegistry
 
 log = logging.getLogger("flask_socketio.server")
@@ -107,6 +109,7 @@ class Server(HandlerRegistry):
         async_mode: str | None = None,
         engineio_logger: bool | logging.Logger = False,
         max_attachments: int = sio.DEFAULT_MAX_ATTACHMENTS,
+        connection_state_recovery: bool | dict[str, Any] | None = None,
         **engine_options: Any,
     ) -> None:
         self.driver = load_driver(async_mode)
@@ -126,6 +129,13 @@ class Server(HandlerRegistry):
         self.manager: Manager[Connection] = client_manager or Manager()
         self.manager.attach(self, self.driver)
         super().__init__()
+        settings = RecoverySettings.from_option(connection_state_recovery)
+        #: Connection state recovery, when it is on (see `server.recovery`).
+        self.recovery: Recovery | None = None
+        if settings is not None:
+            self.recovery = Recovery(
+                settings, self.driver, self.manager, self.eio.new_sid, self._disconnected_for_good
+            )
         self.connections: dict[str, Connection] = {}  # by Engine.IO sid
         #: The environ of each connection by Engine.IO sid (python-socketio's name).
         self.environ: Mapping[str, Environ] = _Environs(self.connections)
@@ -187,6 +197,8 @@ class Server(HandlerRegistry):
         members = manager.members(target)
         if not target.local:
             manager.relay_emit(target, event, args, callback)
+        if self.recovery is not None and callback is None:
+            args = self.recovery.log(target, event, args)
         if not members:
             return
         namespace = target.namespace
@@ -239,9 +251,78 @@ class Server(HandlerRegistry):
             # reader: then the ack has to be read here.
             conn.session.pump(waiter.event, deadline)
         if not waiter.event.wait(max(0.0, deadline - self.driver.monotonic())):
+            if conn is not None:
+                conn.forget_ack(waiter)
             raise TimeoutError(f"no ack for {event!r} from {target} within {timeout}s")
         result = waiter.result or []
         return result[0] if len(result) == 1 else tuple(result) if result else None
+
+    def emit_with_ack(
+        self,
+        event: str,
+        data: Any = None,
+        to: Any = None,
+        room: Any = None,
+        skip_sid: str | Iterable[str] | None = None,
+        namespace: str | None = None,
+        timeout: float = 60,
+        callback: Callable[[Acks], Any] | None = None,
+    ) -> Acks | None:
+        """Emit to several clients (a room, a list, everyone) and collect each
+        one's ack, until all are in or `timeout` seconds pass.
+
+        Returns the `Acks` (responses by sid, and the sids `missing`); with a
+        `callback`, returns at once and calls it with the `Acks` instead.
+
+        >>> sio = Server(async_mode="threading")
+        >>> sio.emit_with_ack("ready?", to="lobby", timeout=0.1).missing
+        set()
+        """
+        target = Target.of(namespace, to if to is not None else room, skip_sid)
+        return self.collect_acks(target, event, to_args(data), timeout, callback)
+
+    def collect_acks(
+        self,
+        target: Target,
+        event: str,
+        args: list[Any],
+        timeout: float,
+        callback: Callable[[Acks], Any] | None = None,
+    ) -> Acks | None:
+        """`emit_with_ack` to a `Target` (this process's clients)."""
+        collector = AckCollector(self.driver)
+        deadline = self.driver.monotonic() + timeout
+        namespace = target.namespace
+        asked: list[tuple[Connection, InlineAck]] = []
+        for conn in self.manager.members(target):
+            sid = conn.sids.get(namespace)
+            if sid is None:
+                continue
+            answer = collector.expect(sid)
+            ack_id = conn.register_ack(answer)
+            conn.send(self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id)))
+            asked.append((conn, answer))
+        collector.sealed()
+
+        def finish() -> Acks:
+            acks = collector.result()
+            for conn, answer in asked:
+                conn.forget_ack(answer)  # late answers go nowhere
+            return acks
+
+        if callback is not None:
+
+            def wait_then_call() -> None:
+                collector.done.wait(max(0.0, deadline - self.driver.monotonic()))
+                callback(finish())
+
+            self.driver.spawn(wait_then_call)
+            return None
+        for conn, _ in asked:
+            # A handler running on the reader of one of them reads its ack.
+            conn.session.pump(collector.done, deadline)
+        collector.done.wait(max(0.0, deadline - self.driver.monotonic()))
+        return finish()
 
     def _encode(self, packet: sio.Packet) -> list[eio.Packet]:
         return [eio.Packet(eio.MESSAGE, part) for part in sio.encode(packet, self.json)]
@@ -464,23 +545,36 @@ class Server(HandlerRegistry):
         if not self._namespace_known(namespace):
             self._send_connect_error(conn, namespace, {"message": "Invalid namespace"})
             return
+        restored = None
         if conn.version == 4:
-            sid = self.eio.new_sid()
             auth = packet.data
+            if self.recovery is not None:
+                restored = self.recovery.restore(namespace, auth)
+            sid = restored.session.sid if restored is not None else self.eio.new_sid()
         else:
             sid = session.sid if namespace == "/" else f"{namespace}#{session.sid}"
             auth = query_auth(packet.query)
         self.manager.connect(sid, namespace, conn)
         conn.sids[namespace] = sid
+        pid = None
+        if self.recovery is not None and conn.version == 4:
+            pid = self.recovery.connected(conn, namespace, sid, restored)
         session.joined(True)
         if self.always_connect:
-            self._send_connected(conn, namespace, sid)
+            self._send_connected(conn, namespace, sid, pid)
         else:
             conn.held = []
         error: dict[str, Any] = {"message": "Connection rejected by server"}
         try:
-            result = self._trigger(conn, "connect", namespace, sid, (conn.environ, auth), 1)
-            accepted = result is not False
+            if (
+                restored is not None
+                and self.recovery
+                and self.recovery.settings.skip_connect_handler
+            ):
+                accepted = True
+            else:
+                result = self._trigger(conn, "connect", namespace, sid, (conn.environ, auth), 1)
+                accepted = result is not False
         except ConnectionRefusedError as exc:
             accepted, error = False, exc.error_args
         except Exception:
@@ -501,13 +595,21 @@ class Server(HandlerRegistry):
                 session.joined(False)
             return
         if not self.always_connect:
-            self._send_connected(conn, namespace, sid)
+            self._send_connected(conn, namespace, sid, pid)
             if held:
                 session.send_many(held)
+        if restored is not None:
+            # What it missed, in order, then what its connect handler sent.
+            for data in restored.missed:
+                self._send(conn, sio.Packet(sio.EVENT, namespace, data))
         self.logger.info("%s connected to %s (Engine.IO session %s)", sid, namespace, session.sid)
 
-    def _send_connected(self, conn: Connection, namespace: str, sid: str) -> None:
-        data = {"sid": sid} if conn.version == 4 else None
+    def _send_connected(
+        self, conn: Connection, namespace: str, sid: str, pid: str | None = None
+    ) -> None:
+        data: dict[str, str] | None = None
+        if conn.version == 4:
+            data = {"sid": sid} if pid is None else {"sid": sid, "pid": pid}
         self._send(conn, sio.Packet(sio.CONNECT, namespace, data))
 
     def _send_connect_error(self, conn: Connection, namespace: str, error: dict[str, Any]) -> None:
@@ -538,7 +640,7 @@ class Server(HandlerRegistry):
             callback = conn.acks.pop(packet.id, None)  # type: ignore[arg-type]
         if callback is None:
             log.info("%s: ack %s matches no callback", conn.eio_sid, packet.id)
-        elif isinstance(callback, Waiter):
+        elif isinstance(callback, InlineAck):
             callback(*packet.data)
         else:
             self.driver.submit(functools.partial(callback, *packet.data))
@@ -548,6 +650,25 @@ class Server(HandlerRegistry):
         if sid is None:
             return
         self.logger.info("%s disconnected from %s (%s)", sid, namespace, reason)
+        if self.recovery is not None and self.recovery.save(conn, namespace, sid, reason):
+            # It may come back: its disconnect handler runs once that is over.
+            self.manager.disconnect(sid, namespace)
+            return
+        self._finally_disconnected(conn, namespace, sid, reason)
+
+    def _disconnected_for_good(
+        self, conn: Connection, namespace: str, sid: str, reason: str
+    ) -> None:
+        """A saved state expired: the disconnect handler runs now (after the
+        connection's other jobs)."""
+        self._schedule(
+            conn, functools.partial(self._finally_disconnected, conn, namespace, sid, reason)
+        )
+
+    def _finally_disconnected(
+        self, conn: Connection, namespace: str, sid: str, reason: str
+    ) -> None:
+        """Run the disconnect handler of a client gone from `namespace` for good."""
         try:
             self._trigger(conn, "disconnect", namespace, sid, (reason,), 1)
         except Exception:

@@ -1,0 +1,213 @@
+"""Connection state recovery, the server's side (socket.io-client 4.6+).
+
+The server asks this module at four points: when it emits (log the event,
+append its offset), when a client connects (is it coming back? its pid),
+when it leaves (save its state; its disconnect handler waits), and, from a
+task of its own, when a saved state expires (the disconnection is final:
+run the disconnect handler then). The store (`managers.recovery`) keeps the
+data.
+
+Enabled with ``connection_state_recovery=True`` or a dict of options:
+
+>>> settings = RecoverySettings.from_option({"max_disconnection_duration": 30})
+>>> settings.max_disconnection_duration, settings.defer_disconnect
+(30.0, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import engine
+from ..managers import Target
+from ..managers.recovery import MemoryRecoveryStore, SavedSession
+
+if TYPE_CHECKING:
+    from ..drivers import Driver
+    from ..managers import Manager
+    from .connection import Connection
+
+log = logging.getLogger("flask_socketio.server")
+
+#: Disconnections a client may come back from (as Socket.IO's server has them).
+RECOVERABLE = frozenset({engine.TRANSPORT_CLOSE, engine.TRANSPORT_ERROR, engine.PING_TIMEOUT})
+
+
+@dataclass(frozen=True)
+class RecoverySettings:
+    """The options of ``connection_state_recovery``."""
+
+    #: Seconds a client's state is kept after it drops out.
+    max_disconnection_duration: float = 120.0
+    #: Events kept in all (the oldest go first), and missed by one client at
+    #: most (a client that missed more reconnects afresh).
+    max_packets: int = 10_000
+    max_missed: int = 1_000
+    #: Run disconnect handlers only once a disconnection is final (the client
+    #: did not come back in time); False runs them at once, as without recovery.
+    defer_disconnect: bool = True
+    #: Do not run the connect handler of a client that comes back (Node's
+    #: ``skipMiddlewares``); by default it runs, and ``request.recovered`` says so.
+    skip_connect_handler: bool = False
+
+    @classmethod
+    def from_option(cls, option: bool | dict[str, Any] | None) -> RecoverySettings | None:
+        if not option:
+            return None
+        if option is True:
+            return cls()
+        if not isinstance(option, dict):
+            raise TypeError("connection_state_recovery is True or a dict of options")
+        names = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(option) - names - {"skip_middlewares"})
+        if unknown:
+            raise TypeError(
+                f"unknown connection_state_recovery option(s) {unknown}; known: {sorted(names)}"
+            )
+        values = dict(option)
+        if "skip_middlewares" in values:  # Node's name
+            values["skip_connect_handler"] = values.pop("skip_middlewares")
+        if "max_disconnection_duration" in values:
+            values["max_disconnection_duration"] = float(values["max_disconnection_duration"])
+        return cls(**values)
+
+
+class RecoveryState:
+    """What a connection keeps for recovery, per namespace: its pid, the
+    offset logged when it connected, and the connection it came back from."""
+
+    __slots__ = ("pids", "offsets", "previous")
+
+    def __init__(self) -> None:
+        self.pids: dict[str, str] = {}
+        self.offsets: dict[str, str] = {}
+        self.previous: dict[str, Connection] = {}
+
+
+@dataclass
+class Restored:
+    """A client coming back: its saved state and the events it missed."""
+
+    session: SavedSession
+    missed: list[list[Any]]
+
+    @property
+    def previous(self) -> Connection:
+        conn: Connection = self.session.extra[0]
+        return conn
+
+
+class Recovery:
+    """The server's connection state recovery."""
+
+    def __init__(
+        self,
+        settings: RecoverySettings,
+        driver: Driver,
+        manager: Manager[Any],
+        new_pid: Callable[[], str],
+        finally_disconnected: Callable[[Connection, str, str, str], None],
+    ) -> None:
+        self.settings = settings
+        self.driver = driver
+        self.manager = manager
+        self.new_pid = new_pid
+        self.finally_disconnected = finally_disconnected
+        self.store = MemoryRecoveryStore(
+            settings.max_disconnection_duration, settings.max_packets, settings.max_missed
+        )
+        self._expirer: Any = None
+
+    # -- emit ---------------------------------------------------------------
+
+    def log(self, target: Target, event: str, args: list[Any]) -> list[Any]:
+        """Log an event for the clients that may miss it; its arguments with
+        the offset appended, as the clients get them."""
+        offset = self.store.append(
+            target.namespace, target.rooms, target.skip, [event, *args], self.driver.monotonic()
+        )
+        return [*args, offset]
+
+    # -- connect ------------------------------------------------------------
+
+    def restore(self, namespace: str, auth: Any) -> Restored | None:
+        """The saved state of a client coming back with ``{pid, offset}`` in
+        its CONNECT packet, if it can be recovered."""
+        if not isinstance(auth, dict) or not isinstance(auth.get("pid"), str):
+            return None
+        offset = auth.get("offset")
+        found = self.store.restore(
+            auth["pid"], offset if isinstance(offset, str) else None, self.driver.monotonic()
+        )
+        if found is None:
+            return None
+        session, missed = found
+        if session.namespace != namespace:
+            return None
+        return Restored(session, missed)
+
+    def connected(
+        self, conn: Connection, namespace: str, sid: str, restored: Restored | None
+    ) -> str:
+        """Record a connection (a new one, or one coming back); its pid."""
+        state = conn.recovery
+        if state is None:
+            state = conn.recovery = RecoveryState()
+        state.offsets[namespace] = self.store.last_offset()
+        if restored is None:
+            pid = self.new_pid()
+        else:
+            pid = restored.session.pid
+            state.previous[namespace] = restored.previous
+            for room in restored.session.rooms:
+                self.manager.enter_room(sid, namespace, room)
+            data = restored.previous.sessions.get(namespace)
+            if data is not None:
+                conn.sessions[namespace] = data
+        state.pids[namespace] = pid
+        return pid
+
+    # -- disconnect ---------------------------------------------------------
+
+    def save(self, conn: Connection, namespace: str, sid: str, reason: str) -> bool:
+        """Save the state of a client that left for `reason`, if it may come
+        back; True when its disconnect handler is to wait."""
+        state = conn.recovery
+        if state is None or reason not in RECOVERABLE or namespace not in state.pids:
+            return False
+        saved = SavedSession(
+            state.pids[namespace],
+            sid,
+            namespace,
+            self.manager.get_rooms(sid, namespace),
+            state.offsets.get(namespace),
+            self.driver.monotonic(),
+            extra=(conn, reason),
+        )
+        self.store.persist(saved)
+        self._start_expirer()
+        return self.settings.defer_disconnect
+
+    def _start_expirer(self) -> None:
+        if self._expirer is None:
+            self._expirer = self.driver.spawn(self._expire)
+
+    def _expire(self) -> None:
+        """One task for all saved states: forget the expired ones, and run
+        their disconnect handlers now that the disconnection is final."""
+        tick = max(0.2, min(10.0, self.settings.max_disconnection_duration / 10))
+        while True:
+            self.driver.sleep(tick)
+            for saved in self.store.expired(self.driver.monotonic()):
+                conn, reason = saved.extra
+                if self.settings.defer_disconnect:
+                    try:
+                        self.finally_disconnected(conn, saved.namespace, saved.sid, reason)
+                    except Exception:
+                        log.exception(
+                            "%s: final disconnect of %s failed", saved.sid, saved.namespace
+                        )

@@ -1,0 +1,87 @@
+"""A Flask app with connection state recovery on, for the recovery and the
+broadcast-ack tests. RECOVERY_SECONDS sets the recovery window."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from flask import Flask, request, session
+
+from flask_socketio import SocketIO, emit, join_room
+
+app = Flask(__name__)
+app.config["SECRET_KEY"] = "features"
+socketio = SocketIO(
+    app,
+    async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+    cors_allowed_origins="*",
+    connection_state_recovery={
+        "max_disconnection_duration": float(os.environ.get("RECOVERY_SECONDS", "30")),
+    },
+)
+
+_lock = threading.Lock()
+#: sid -> what its connect and disconnect handlers saw, in order.
+log: dict[str, list[str]] = {}
+
+
+def note(sid: str, what: str) -> None:
+    with _lock:
+        log.setdefault(sid, []).append(what)
+
+
+@socketio.on("connect")
+def connect(auth=None):
+    note(request.sid, f"connect recovered={request.recovered}")
+    session.setdefault("visits", 0)
+    session["visits"] += 1
+
+
+@socketio.on("disconnect")
+def disconnect(reason):
+    note(request.sid, f"disconnect {reason}")
+
+
+@socketio.on("join")
+def join(room):
+    join_room(room)
+    return room
+
+
+@socketio.on("whoami")
+def whoami():
+    return {"sid": request.sid, "visits": session["visits"]}
+
+
+@socketio.on("notes")
+def notes(sid):
+    with _lock:
+        return list(log.get(sid, []))
+
+
+@socketio.on("send")
+def send_numbered(to, first, count):
+    """Emit `count` numbered events to `to` (a sid or a room), from the server."""
+    for n in range(first, first + count):
+        socketio.emit("numbered", n, to=to)
+    return count
+
+
+@socketio.on("ask")
+def ask(room, timeout):
+    """Ask everyone in `room` to vote; ack with who answered what, and who did not."""
+    acks = socketio.emit_with_ack("vote", "lunch?", to=room, timeout=timeout)
+    return {"responses": dict(acks), "missing": sorted(acks.missing)}
+
+
+@socketio.on("ask_later")
+def ask_later(room, timeout):
+    """The same with a callback: the result comes back as a 'tally' event."""
+    sid = request.sid
+
+    def tally(acks):
+        emit("tally", {"responses": dict(acks), "missing": sorted(acks.missing)}, to=sid)
+
+    socketio.emit_with_ack("vote", "dinner?", to=room, timeout=timeout, callback=tally)
+    return "asked"
