@@ -98,10 +98,13 @@ class EventRequestContext(RequestContext):
         ctx = cls.__new__(cls)
         # A context not yet pushed holds only empty lists as mutable state.
         values = {k: [] if type(v) is list else v for k, v in vars(template).items()}
-        request = app.request_class(environ)
-        request.json_module = app.json
-        if template.url_adapter is None:
-            request.routing_exception = template.request.routing_exception
+        # A new request object, as a shallow copy of the template's (never
+        # pushed, so never touched by handlers): what it parsed from the
+        # environ is not parsed again, and no attribute an earlier event set
+        # on its request is seen by this one.
+        first = template.request
+        request = object.__new__(type(first))
+        vars(request).update(vars(first))
         values["request"] = request
         vars(ctx).update(values)
         if session is not None:
