@@ -15,6 +15,7 @@ import re
 import pytest
 import socketio
 
+from tests.conftest import ROOT
 from tests.hostile.catalogue import APP, ENTRIES, TIMEOUT, Context, matches, run
 
 
@@ -48,3 +49,8 @@ def test_hostile_input(entry, server, bystander, async_mode, request):
     ctx.unharmed()
     assert "Traceback" not in server.log()[since:], server.log()[since:][-5000:]
 
+
+def test_every_entry_is_documented():
+    text = (ROOT / "docs" / "security.md").read_text()
+    missing = [entry.id for entry in ENTRIES if f"`{entry.id}`" not in text]
+    assert not missing, f"not in docs/security.md: {missing}"
