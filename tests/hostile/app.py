@@ -15,12 +15,29 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 
 from flask import Flask, request
 
 from flask_socketio import SocketIO, emit, join_room, rooms
 
+#: Routine activity that the server may log at INFO beside the incidents, on
+#: the same loggers (packets, events, rooms, as python-socketio logs them):
+#: kept out of the log, where the tests look for the line about each incident.
+ROUTINE = re.compile(
+    r"(Sending|Received) packet |^(emitting|received) event |^received ack |"
+    r" is (entering|leaving) room | is closing \[|^Disconnecting |"
+    r"^\S+ (connected to|disconnected from) |"
+    r"Received request to upgrade|Upgrade to websocket successful|^Server initialized"
+)
+
+
+def _incident(record: logging.LogRecord) -> bool:
+    return not ROUTINE.search(record.getMessage())
+
+
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+logging.root.handlers[0].addFilter(_incident)
 for server_logger in ("werkzeug", "geventwebsocket.handler"):
     logging.getLogger(server_logger).setLevel(logging.WARNING)  # no line per request
 
