@@ -1,6 +1,6 @@
 """The gevent async mode: greenlets and gevent's pywsgi server.
 
-Websockets work three ways, all ending in our own framing (wsproto) on the
+Websockets work three ways, all ending in our own framing (websockets' sans-I/O layer) on the
 client's socket, so that a broadcast is framed once for every recipient:
 
 - under `serve` (``socketio.run``), pywsgi with `WSGIHandler`, which hands the
