@@ -125,12 +125,18 @@ def installed_versions(python: Path, distributions: list[str]) -> dict[str, str]
     return json.loads(out.stdout)
 
 
-def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) -> None:
-    """Create the ref venv if needed and install what `async_mode` needs."""
+def _make_venv(venv: Path, base_python: Path, log: Log) -> Path:
+    """Create `venv` from `base_python` unless it exists; its python."""
     python = venv / "bin" / "python"
     if not python.exists():
         log(f"creating {venv} with {base_python}")
         subprocess.run([str(base_python), "-m", "venv", str(venv)], check=True)
+    return python
+
+
+def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) -> None:
+    """Create the ref venv if needed and install what `async_mode` needs."""
+    python = _make_venv(venv, base_python, log)
     modules = {"flask_socketio": REF_REQUIREMENT, **MODE_MODULES[async_mode]}
     missing = missing_modules(python, list(modules))
     if not missing:
@@ -152,10 +158,7 @@ def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) ->
 
 def ensure_bare_venv(venv: Path, base_python: Path, log: Log) -> None:
     """Create the venv of bare.py (websockets only) if needed."""
-    python = venv / "bin" / "python"
-    if not python.exists():
-        log(f"creating {venv} with {base_python}")
-        subprocess.run([str(base_python), "-m", "venv", str(venv)], check=True)
+    python = _make_venv(venv, base_python, log)
     if missing_modules(python, ["websockets"]):
         log(f"installing {BARE_REQUIREMENT} into {venv}")
         pip = [str(python), "-m", "pip", "install", "--quiet", BARE_REQUIREMENT]

@@ -147,7 +147,11 @@ def curve(m: Measurement) -> list[Figure]:
             *_held_figures(m, held, f"held@{n}", prefix),
             Figure(f"{prefix}{CURVE_RECEIVED}", f"{bcast['received']}/{bcast['expected']}"),
             Figure(f"{prefix}{CURVE_FANOUT}", _fanout_ms(bcast), LOWER),
-            Figure(f"{prefix}broadcast: server CPU ms / delivery", _per(cpu_ms, bcast["received"])),
+            Figure(
+                f"{prefix}broadcast: server CPU ms / delivery",
+                _per(cpu_ms, bcast["received"]),
+                LOWER,
+            ),
         ]
         if step["failures"]["total"] or step["stopped_by"] != "count":
             failures = step["failures"]["total"]

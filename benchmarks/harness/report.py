@@ -171,6 +171,7 @@ def curve_table(outcomes: list[Outcome], impls: list[str]) -> str:
     if not steps:
         return ""
     columns = [
+        ("held", "held"),
         ("RSS KiB / connection", "RSS KiB/conn"),
         (CURVE_FANOUT, "fan-out ms"),
         (CURVE_RECEIVED, "received"),
