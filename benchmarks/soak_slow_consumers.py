@@ -58,6 +58,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--interval", type=float, default=1.0, help="seconds between broadcasts")
     p.add_argument("--report-every", type=float, default=10, help="seconds between report lines")
     p.add_argument("--payload-bytes", type=int, default=8192)
+    p.add_argument(
+        "--ping-timeout",
+        type=float,
+        help="the server's ping_timeout in s (default: the app's, 20): longer keeps the\n"
+        "slow clients connected with full buffers for longer",
+    )
     p.add_argument("--concurrency", type=int, default=50, help="handshakes in flight at a time")
     p.add_argument("--ours-python", type=Path, default=envs.REPO_DIR / ".venv" / "bin" / "python")
     p.add_argument("--ref-venv", type=Path, default=envs.BENCH_DIR / ".venv-ref")
@@ -133,8 +139,10 @@ def soak(impl: envs.Implementation, args: argparse.Namespace) -> dict:
     # Opening (bounded by connect_seconds), the soak, the grace for the last deliveries.
     timeout_s = 300 + args.seconds + 60
     record: dict = {"impl": impl.name, "async_mode": args.async_mode, "options": options}
+    env = {"BENCH_PING_TIMEOUT": str(args.ping_timeout)} if args.ping_timeout else {}
+    record["ping_timeout"] = args.ping_timeout
     try:
-        with Server(impl, args.async_mode) as server:
+        with Server(impl, args.async_mode, env) as server:
             watch = Watch(server.pid, server.port)
             measurement = run_scenario(
                 "soak", server.port, server.pid, options, timeout_s, watch.on_mark
