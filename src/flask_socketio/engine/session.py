@@ -71,11 +71,11 @@ class BusyError(Exception):
 
 
 def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
-    """The complete websocket frame of a packet, built once per form and cached."""
-    # A text message is the same frame in both generations; binary ones differ.
+    """The complete websocket frame of a packet, built once per form and
+    cached when the packet has a cache (a packet for many recipients)."""
     cache = packet.cache
     if cache is None:
-        cache = packet.cache = {}
+        return frame_message(packet.frame(version, b64))
     binary = type(packet.data) is not str and packet.binary  # text: no isinstance
     key = ("ws", version, b64) if binary else "ws"
     frame = cache.get(key)

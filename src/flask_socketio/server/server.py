@@ -208,6 +208,9 @@ class Server(HandlerRegistry):
                 conn.send(self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id)))
             return
         packets = self._encode(sio.Packet(sio.EVENT, namespace, [event, *args]))
+        if len(members) > 1:
+            for packet in packets:
+                packet.cache = {}  # each wire form is framed once, for everyone
         for conn in members:
             conn.send(packets)
 
