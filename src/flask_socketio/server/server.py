@@ -543,7 +543,9 @@ class Server(HandlerRegistry):
         if session.closed:
             return
         if namespace in conn.sids:
-            log.info("%s: second CONNECT to %s ignored", session.sid, namespace)
+            # A client never does this; the reference server closes too.
+            log.warning("%s: second CONNECT to %s, closing", session.sid, namespace)
+            session.close(engine.TRANSPORT_ERROR)
             return
         if not self._namespace_known(namespace):
             self._send_connect_error(conn, namespace, {"message": "Invalid namespace"})
