@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from websockets.exceptions import PayloadTooBig
@@ -76,8 +77,10 @@ class WebSocket:
         lock: Lock,
         upgraded_by_server: bool = False,
         owned: bool = False,
+        try_send: Callable[[Any, bytes], int | None] | None = None,
     ) -> None:
         self.sock = sock
+        self._try_send = try_send
         try:
             # Frames go out whole; Nagle would only hold the next one back
             # until the peer's delayed ACK (up to 40 ms).
@@ -101,7 +104,12 @@ class WebSocket:
 
     @classmethod
     def accept(
-        cls, environ: Environ, taken: TakenSocket, max_message_size: int, lock: Lock
+        cls,
+        environ: Environ,
+        taken: TakenSocket,
+        max_message_size: int,
+        lock: Lock,
+        try_send: Callable[[Any, bytes], int | None] | None = None,
     ) -> WebSocket:
         """The websocket on a socket taken over for the upgrade request of
         `environ`, answering the request with 101 unless the server did."""
@@ -112,7 +120,7 @@ class WebSocket:
                 b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n"
             )
-        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned)
+        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned, try_send)
 
     def receive(self, timeout: float | None = None) -> str | bytes | None:
         """The next complete message, or None once the connection is closed.
@@ -199,6 +207,19 @@ class WebSocket:
         with self._lock:
             self._write(frames[0] if len(frames) == 1 else b"".join(frames))
 
+    def try_write(self, data: bytes) -> int | None:
+        """Write what the socket takes now, without waiting: the count written
+        (0 when its buffer is full), or None when it cannot be tried (another
+        thread is writing, or the socket cannot say without waiting)."""
+        if self.closed:
+            raise ConnectionError("websocket closed")
+        if self._try_send is None or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._try_send(self.sock, data)
+        finally:
+            self._lock.release()
+
     def send(self, data: str | bytes) -> None:
         self._send_raw(frame_message(data))
 
@@ -216,12 +237,15 @@ class WebSocket:
             self.sock.sendall(memoryview(data)[sent:])
 
     def close(self, code: int = CloseCode.NORMAL_CLOSURE) -> None:
-        """Send a close frame (best effort) and shut the socket down."""
+        """Send a close frame and shut the socket down; never waits for the
+        client: when the frame cannot go out at once (a client that does not
+        read), the socket is shut down without it."""
         if self.closed:
             return
         try:
-            with self._lock:
-                self.sock.sendall(_close_frame(code))
+            if self.try_write(_close_frame(code)) is None and self._try_send is None:
+                with self._lock:  # no way to try without waiting: as before
+                    self.sock.sendall(_close_frame(code))
         except OSError:
             pass
         self._shutdown()
