@@ -120,11 +120,11 @@ class Driver(Protocol):
         patching is on (nothing to say in threading mode)."""
         ...
 
-    def try_send(self, sock: Any, data: bytes) -> int | None:
-        """Send what the socket takes now, without waiting: the count sent (0
-        when its buffer is full), or None when this socket cannot be written
-        without waiting (TLS served by Python): the caller then writes on a
-        task of its own."""
+    def nonblocking_send(self, sock: Any) -> Callable[[bytes], int] | None:
+        """For the client's socket `sock`, a function that sends what the
+        socket takes now without waiting (BlockingIOError when it takes
+        nothing), or None when this socket cannot be written so (TLS served
+        by Python): the caller then writes on a task of its own."""
         ...
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:

@@ -70,16 +70,12 @@ class Driver(GreenDriver):
     def is_patched(self) -> bool:
         return bool(patcher.is_monkey_patched("socket") and patcher.is_monkey_patched("thread"))
 
-    def try_send(self, sock: Any, data: bytes) -> int | None:
-        if isinstance(sock, ssl.SSLSocket):
-            return None
+    def nonblocking_send(self, sock: Any) -> Callable[[bytes], int] | None:
         raw = getattr(sock, "fd", sock)  # a green socket's own, non-blocking, socket
-        if isinstance(raw, ssl.SSLSocket):
+        if isinstance(sock, ssl.SSLSocket) or isinstance(raw, ssl.SSLSocket):
             return None
-        try:
-            return int(raw.send(data))
-        except (BlockingIOError, InterruptedError):
-            return 0
+        send: Callable[[bytes], int] = raw.send
+        return send
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's green socket, taken over for a websocket.

@@ -75,13 +75,20 @@ class Driver(GreenDriver):
     def is_patched(self) -> bool:
         return bool(monkey.is_module_patched("socket") and monkey.is_module_patched("threading"))
 
-    def try_send(self, sock: Any, data: bytes) -> int | None:
+    def nonblocking_send(self, sock: Any) -> Callable[[bytes], int] | None:
         if isinstance(sock, (ssl.SSLSocket, gevent.ssl.SSLSocket)):
             return None
-        try:
+        # The green socket's own socket is non-blocking: what gevent's send()
+        # does with a timeout of 0, without its layers.
+        raw = getattr(sock, "_sock", None)
+        if raw is not None:
+            send: Callable[[bytes], int] = raw.send
+            return send
+
+        def send_now(data: bytes) -> int:
             return int(sock.send(data, 0, 0.0))  # gevent's timeout 0: never waits
-        except (BlockingIOError, InterruptedError):
-            return 0
+
+        return send_now
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's socket: adopted from gevent-websocket's handler, which

@@ -148,13 +148,16 @@ class Driver:
     def warn_unpatched(self, what: str) -> None:
         """Threads need no monkey patching: nothing to warn about."""
 
-    def try_send(self, sock: Any, data: bytes) -> int | None:
+    def nonblocking_send(self, sock: Any) -> Callable[[bytes], int] | None:
         if isinstance(sock, ssl.SSLSocket):
             return None
-        try:
-            return int(sock.send(data, socket.MSG_DONTWAIT))
-        except (BlockingIOError, InterruptedError):
-            return 0
+        send = sock.send
+        flags = socket.MSG_DONTWAIT
+
+        def send_now(data: bytes) -> int:
+            return int(send(data, flags))
+
+        return send_now
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's socket under a threaded WSGI server (Werkzeug, gunicorn)."""

@@ -402,7 +402,7 @@ class Server:
             taken,
             self.config.max_http_buffer_size,
             self.driver.Lock(),
-            self.driver.try_send,
+            self.driver.nonblocking_send,
         )
         try:
             if session is None:

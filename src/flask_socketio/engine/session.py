@@ -23,6 +23,7 @@ from ..wire import engineio as eio
 from .config import EngineConfig
 from .state import (
     CLIENT_DISCONNECT,
+    CLOSED,
     CONNECT_TIMEOUT,
     PING,
     PING_TIMEOUT,
@@ -177,7 +178,7 @@ class Session:
             for packet in packets:
                 self._log_packet("Sending", packet)
         with self.lock:
-            if self.state.closed:
+            if self.state.phase is CLOSED:
                 return
             ws = self.ws
             if ws is None or self.flushing:

@@ -77,10 +77,10 @@ class WebSocket:
         lock: Lock,
         upgraded_by_server: bool = False,
         owned: bool = False,
-        try_send: Callable[[Any, bytes], int | None] | None = None,
+        send_now: Callable[[bytes], int] | None = None,
     ) -> None:
         self.sock = sock
-        self._try_send = try_send
+        self._send_now = send_now
         try:
             # Frames go out whole; Nagle would only hold the next one back
             # until the peer's delayed ACK (up to 40 ms).
@@ -109,7 +109,7 @@ class WebSocket:
         taken: TakenSocket,
         max_message_size: int,
         lock: Lock,
-        try_send: Callable[[Any, bytes], int | None] | None = None,
+        nonblocking_send: Callable[[Any], Callable[[bytes], int] | None] | None = None,
     ) -> WebSocket:
         """The websocket on a socket taken over for the upgrade request of
         `environ`, answering the request with 101 unless the server did."""
@@ -120,7 +120,8 @@ class WebSocket:
                 b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n"
             )
-        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned, try_send)
+        send_now = nonblocking_send(taken.sock) if nonblocking_send is not None else None
+        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned, send_now)
 
     def receive(self, timeout: float | None = None) -> str | bytes | None:
         """The next complete message, or None once the connection is closed.
@@ -213,10 +214,13 @@ class WebSocket:
         thread is writing, or the socket cannot say without waiting)."""
         if self.closed:
             raise ConnectionError("websocket closed")
-        if self._try_send is None or not self._lock.acquire(blocking=False):
+        send_now = self._send_now
+        if send_now is None or not self._lock.acquire(blocking=False):
             return None
         try:
-            return self._try_send(self.sock, data)
+            return send_now(data)
+        except (BlockingIOError, InterruptedError):
+            return 0
         finally:
             self._lock.release()
 
@@ -243,7 +247,7 @@ class WebSocket:
         if self.closed:
             return
         try:
-            if self.try_write(_close_frame(code)) is None and self._try_send is None:
+            if self.try_write(_close_frame(code)) is None and self._send_now is None:
                 with self._lock:  # no way to try without waiting: as before
                     self.sock.sendall(_close_frame(code))
         except OSError:

@@ -221,7 +221,10 @@ class Server(HandlerRegistry):
                 packet.cache = {}  # each wire form is framed once, for everyone
                 packet.volatile = group
         for conn in members:
-            conn.send(packets)
+            if conn.held is None:
+                conn.session.send_many(packets)
+            else:
+                conn.send(packets)
 
     def send(
         self,
