@@ -440,42 +440,39 @@ def _entries() -> list[Entry]:
     add("sid-other-generation", g, "a GET with `EIO=3` and the sid of an EIO=4 session",
         "http", 4, get("EIO=3&transport=polling&sid={sid}"), "400/1 open", "unknown session id")
     add("handshake-post", g, "a handshake by POST", "http", 4, post(Q4, b"40"), "400/2",
-        "handshake", xfail=NO_LOG_LINE)
+        "handshake")
     add("handshake-put", g, "a handshake by PUT", "http", 4, get(Q4, method="PUT"), "400/2",
-        "handshake", xfail=NO_LOG_LINE)
+        "handshake")
     add("method-delete", g, "DELETE on a session", "http", 4,
-        get(SESSION_Q4, method="DELETE"), "400/3 open", "(?i)method|DELETE",
-        xfail=NO_LOG_LINE)
+        get(SESSION_Q4, method="DELETE"), "400/3 open", "(?i)method|DELETE")
 
     # Websocket upgrade requests. gevent-websocket's handler answers an upgrade
     # itself before the application sees it: its refusals are its own, and
     # ours can only come as a close after its 101.
     g = "upgrade"
     add("websocket-no-upgrade", g, "`transport=websocket` on a plain GET", "http", 4, get(WS4),
-        "400/3", "(?i)upgrade", xfail=NO_LOG_LINE)
+        "400/3", "(?i)upgrade")
     add("upgrade-no-key", g, "an upgrade without `Sec-WebSocket-Key`", "http", 4,
         get(WS4, "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13"),
         per_mode("400/3", "400"), "(?i)Sec-WebSocket-Key|upgrade",
-        xfail=per_mode(NO_LOG_LINE, GW_TYPEERROR))
+        xfail=per_mode(None, GW_TYPEERROR))
     add("upgrade-bad-key", g, "`Sec-WebSocket-Key: not base64!` (must be 16 bytes in base64)",
         "http", 4, get(WS4, *upgrade_headers(key="not base64!")), per_mode("400/3", "400"),
         "Sec-WebSocket-Key",
-        xfail=per_mode(f"{ISSUE}: a malformed Sec-WebSocket-Key is accepted (101)",
+        xfail=per_mode(None,
                        f"{ISSUE}: gevent-websocket raises binascii.Error on it (500, traceback)"))
     add("upgrade-non-ascii-key", g, "`Sec-WebSocket-Key` holding the bytes FF FE", "http", 4,
         get(WS4, *upgrade_headers(key="\xff\xfeAAAAAAAAAAAAAAAAAAAAAA==")),
         per_mode("400/3", "400"), "Sec-WebSocket-Key",
-        xfail=per_mode(f"{ISSUE}: UnicodeEncodeError computing the accept token (500, "
-                       "traceback)", f"{ISSUE}: gevent-websocket raises on it (500, traceback)"))
+        xfail=per_mode(None, f"{ISSUE}: gevent-websocket raises on it (500, traceback)"))
     add("upgrade-bad-version", g, "`Sec-WebSocket-Version: 12` (13 is the only version)",
         "http", 4, get(WS4, *upgrade_headers(version="12")), per_mode("400/3|426", "400"),
         "(?i)version",
-        xfail=per_mode(f"{ISSUE}: an unsupported Sec-WebSocket-Version is accepted (101)",
-                       GW_TYPEERROR))
+        xfail=per_mode(None, GW_TYPEERROR))
     add("upgrade-not-websocket", g, "`Upgrade: h2c` with `transport=websocket`", "http", 4,
         get(WS4, "Connection: Upgrade", "Upgrade: h2c",
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="),
-        "400/3", "(?i)upgrade", xfail=NO_LOG_LINE)
+        "400/3", "(?i)upgrade")
     add("upgrade-unknown-sid", g, "an upgrade for a sid that never existed", "http", 4,
         get(WS4 + "&sid=nope", *upgrade_headers()), per_mode("400/1", "101 close*"),
         "unknown session id")
@@ -486,7 +483,7 @@ def _entries() -> list[Entry]:
         "same sid", "websocket", 4, polling_after_upgrade,
         per_mode("GET 400/3, second websocket 400/3, websocket open",
                  "GET 400/3, second websocket 101 close*, websocket open"),
-        "(?i)upgrade", xfail=NO_LOG_LINE)
+        "(?i)upgrade")
 
     # Cross-origin requests.
     g = "origin"
@@ -526,20 +523,18 @@ def _entries() -> list[Entry]:
     add("header-many", g, "300 headers", "http", 4,
         get(Q4, *(f"X-Junk-{i}: a" for i in range(300))),
         {"threading": "431", "eventlet": "431", "gevent": "400", "gevent-websocket": "400"},
-        None, xfail=dict.fromkeys(MODES[2:], f"{ISSUE}: gevent's pywsgi prints a traceback "
-                                  "for it (an HTTPException is not a ValueError to it)"))
+        None, xfail={"gevent-websocket": f"{ISSUE}: gevent-websocket's handler prints a "
+                     "traceback for it (an HTTPException is not a ValueError to pywsgi)"})
     add("request-line-huge", g, "a request line of 100,000 bytes", "http", 4,
         get(Q4 + "&x=" + "a" * 100_000), "4*", None)
     add("content-length-garbage", g, "`Content-Length: abc` on a POST", "http", 4,
         session_post(4, b"", "Content-Length: abc"),
         {"threading": "400/3 open", **dict.fromkeys(MODES[1:], "400 open")},
-        {"threading": "Content-Length"}, xfail={"threading": NO_LOG_LINE})
+        {"threading": "Content-Length"})
     add("content-length-negative", g, "`Content-Length: -1` on a POST", "http", 4,
         session_post(4, b"6", "Content-Length: -1"),
         {"threading": "400/3 open", **dict.fromkeys(MODES[1:], "400 open")},
-        {"threading": "Content-Length"},
-        xfail={"threading": f"{ISSUE}: read as 'no length': the request waits for "
-               "1,000,001 bytes until the client gives up"}, timeout=2)
+        {"threading": "Content-Length"}, timeout=2)
     add("content-length-huge", g, "`Content-Length: 1000000000000` and a short body", "http", 4,
         session_post(4, b"6", "Content-Length: 1000000000000"), "413/3 open",
         "over max_http_buffer_size")
@@ -555,9 +550,7 @@ def _entries() -> list[Entry]:
         "nothing", "tcp", 4, slowloris_headers, "held, others served", None)
     add("slow-post-body", g, "a POST announcing 100 bytes that sends a complete 21-byte "
         "packet, then nothing; later the client goes away", "polling", 4, slow_post_body,
-        "held, session open; cut off: closed", "POST|request body",
-        xfail=f"{ISSUE}: the cut-off body is handled as if complete (gevent: OSError "
-        "traceback, the session stays)")
+        "held, session open; cut off: closed", "POST|request body")
     add("abandoned-handshakes", g, "100 polling and 10 websocket sessions that never join a "
         "namespace", "polling", 4, abandoned_handshakes,
         "websockets close 1000, polling reaped", "no namespace joined in time")

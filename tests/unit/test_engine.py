@@ -3,6 +3,7 @@ its HTTP helpers, and the seam between a session and the Socket.IO server."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -302,3 +303,52 @@ def test_a_poll_takes_the_queue_and_its_byte_count() -> None:
     assert session.queued_bytes == 7
     assert [p.data for p in session.poll(0)] == ["abc", "de"]
     assert session.queued_bytes == 0
+
+
+# -- per-address limits -------------------------------------------------------------
+
+
+def handshake(client: Any, address: str = "10.0.0.7") -> Any:
+    return client.get("/socket.io/?EIO=4&transport=polling", environ_base={"REMOTE_ADDR": address})
+
+
+def test_sessions_and_handshakes_per_address_are_limited_when_asked(caplog) -> None:
+    from werkzeug.test import Client
+
+    from flask_socketio.server import WSGIApp
+
+    caplog.set_level(logging.WARNING)
+    server = Server(async_mode="threading", max_connections_per_address=2)
+    client = Client(WSGIApp(server))
+    first = handshake(client)
+    assert first.status_code == 200 and handshake(client).status_code == 200
+    refused = handshake(client)
+    assert refused.status_code == 429 and refused.json == {
+        "code": 3,
+        "message": "Too many requests",
+    }
+    assert "over 2 sessions from 10.0.0.7" in caplog.text
+    assert handshake(client, "10.0.0.8").status_code == 200  # another address
+    sid = json.loads(first.data[1:])["sid"]
+    server.eio.sessions[sid].close()
+    assert handshake(client).status_code == 200  # one went away
+
+    server = Server(async_mode="threading", handshakes_per_second_per_address=2)
+    client = Client(WSGIApp(server))
+    codes = [handshake(client).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "over 2 handshakes per second from 10.0.0.7" in caplog.text
+
+
+def test_a_handshake_loop_is_reported() -> None:
+    from flask_socketio.engine.limits import STORM_HANDSHAKES, AddressLimits
+
+    limits = AddressLimits()
+    for n in range(STORM_HANDSHAKES - 1):
+        assert limits.admit("1.2.3.4", now=n * 0.01) is None
+    assert limits.storming("1.2.3.4", now=1.0) == 0
+    limits.admit("1.2.3.4", now=1.0)
+    assert limits.storming("1.2.3.4", now=1.0) == STORM_HANDSHAKES
+    assert limits.storming("1.2.3.4", now=2.0) == 0  # once a minute
+    limits.prune(now=100.0)
+    assert limits.storming("1.2.3.4", now=100.0) == 0

@@ -19,6 +19,7 @@ when it did not, `serve` and `warn_unpatched` say so in a log warning.
 
 from __future__ import annotations
 
+import http.client
 import ssl
 import time
 from collections.abc import Callable
@@ -154,6 +155,15 @@ class Driver(GreenDriver):
 
 class WSGIHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
     """pywsgi's request handler, handing the application the client's socket."""
+
+    def MessageClass(self, *args: Any) -> Any:  # noqa: N802 - pywsgi's name
+        # The header parser refuses more than 100 headers with an
+        # HTTPException, which pywsgi reports with a traceback as if the
+        # server failed: as a ValueError it answers 400 and logs one line.
+        try:
+            return super().MessageClass(*args)
+        except http.client.HTTPException as exc:
+            raise ValueError(f"bad request headers: {exc}") from exc
 
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()

@@ -56,6 +56,10 @@ class EngineConfig:
     volatile_overflow: str = "drop_new"
     #: Seconds a websocket has to complete the upgrade dialogue.
     upgrade_timeout: float = 10.0
+    #: Sessions one client address may hold at once, and handshakes per
+    #: second it may make (0: no limit; a reverse proxy usually limits these).
+    max_connections_per_address: int = 0
+    handshakes_per_second_per_address: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = set(self.transports) - set(TRANSPORTS)

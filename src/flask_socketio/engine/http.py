@@ -132,6 +132,16 @@ def error(
     return [body]
 
 
+def too_many(start_response: StartResponse, headers: Headers) -> list[bytes]:
+    """HTTP 429 for a client over its limits of sessions or handshakes."""
+    body = b'{"code":3,"message":"Too many requests"}'
+    start_response(
+        "429 TOO MANY REQUESTS",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers],
+    )
+    return [body]
+
+
 def too_large(start_response: StartResponse, headers: Headers) -> list[bytes]:
     """HTTP 413 for a POST over ``max_http_buffer_size``."""
     body = b'{"code":3,"message":"Payload too large"}'

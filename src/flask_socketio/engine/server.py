@@ -25,6 +25,7 @@ from ..wire import ProtocolError
 from ..wire import engineio as eio
 from . import http
 from .config import OPTION_NAMES, EngineConfig
+from .limits import AddressLimits
 from .session import BusyError, Session, SessionHandler
 from .state import (
     FAIL,
@@ -36,7 +37,7 @@ from .state import (
     WEBSOCKET,
     Upgrade,
 )
-from .websocket import MessageTooBig, WebSocket, is_upgrade_request
+from .websocket import MessageTooBig, WebSocket, upgrade_problem
 
 log = logging.getLogger("flask_socketio.engine")
 
@@ -112,6 +113,10 @@ class Server:
         self.logger.info("Server initialized for %s.", driver.name)
         self.listener: Listener = listener or _EchoListener()
         self.sessions: dict[str, Session] = {}
+        config = self.config
+        self.limits = AddressLimits(
+            config.max_connections_per_address, config.handshakes_per_second_per_address
+        )
         self._reaper: Task | None = None
         self._reaper_lock = driver.Lock()
         # Seconds a websocket reader may stay busy in a handler before another
@@ -149,7 +154,9 @@ class Server:
         >>> engine.config.ping_timeout
         5.0
         """
-        self.config = EngineConfig.build(self.config, **options)
+        self.config = config = EngineConfig.build(self.config, **options)
+        self.limits.max_connections = config.max_connections_per_address
+        self.limits.rate = config.handshakes_per_second_per_address
 
     # -- sessions -----------------------------------------------------------
 
@@ -167,6 +174,8 @@ class Server:
             return False
         session.handler = handler
         if not session.in_process:
+            session.address = environ.get("REMOTE_ADDR") or "-"
+            self.limits.opened(session.address)
             self._start_reaper()
         return True
 
@@ -182,6 +191,8 @@ class Server:
         """Drop a closed session (the `on_close` callback of its sessions)."""
         if self.sessions.get(session.sid) is session:
             del self.sessions[session.sid]
+            if session.address is not None:
+                self.limits.closed(session.address)
 
     def disconnect(self, sid: str | None = None) -> None:
         """Close one session, or all of them."""
@@ -206,6 +217,7 @@ class Server:
         while not self._stopping:
             self.driver.sleep(tick)
             now = self.driver.monotonic()
+            self.limits.prune(now)
             for session in list(self.sessions.values()):
                 if session.in_process:
                     continue
@@ -267,9 +279,16 @@ class Server:
 
         if sid is None:
             if method != "GET":
+                log.info("handshake by %s refused: a session opens with a GET", method)
                 return http.error(start_response, http.BAD_HANDSHAKE_METHOD, cors)
+            refused = self._admit(environ)
+            if refused is not None:
+                log.warning("handshake refused: %s", refused)
+                return http.too_many(start_response, cors)
             if transport == WEBSOCKET:
-                if not is_upgrade_request(environ):
+                problem = upgrade_problem(environ)
+                if problem is not None:
+                    log.info("websocket refused: %s", problem)
                     return http.error(start_response, http.BAD_REQUEST, cors)
                 return self._websocket(environ, start_response, None, version, b64)
             return self._handshake(environ, start_response, version, b64, jsonp, cors)
@@ -279,19 +298,41 @@ class Server:
             log.info("unknown session id %r", sid[:40])
             return http.error(start_response, http.UNKNOWN_SID, cors)
         if transport == WEBSOCKET:
-            if not is_upgrade_request(environ) or not config.allow_upgrades:
-                return http.error(start_response, http.BAD_REQUEST, cors)
-            if not session.begin_upgrade():
+            problem = upgrade_problem(environ)
+            if problem is None and not config.allow_upgrades:
+                problem = "upgrades are not allowed (allow_upgrades=False)"
+            if problem is None and not session.begin_upgrade():
+                problem = "the session is on websocket already, or upgrading"
+            if problem is not None:
+                log.info("%s: upgrade refused: %s", session.sid, problem)
                 return http.error(start_response, http.BAD_REQUEST, cors)
             self.logger.info("%s: Received request to upgrade to websocket", session.sid)
             return self._websocket(environ, start_response, session, version, b64)
         if session.transport != "polling":
+            log.info("%s: polling request for a session on websocket, refused", session.sid)
             return http.error(start_response, http.BAD_REQUEST, cors)
         if method == "GET":
             return self._poll(start_response, session, environ, jsonp, cors)
         if method == "POST":
             return self._post(start_response, session, environ, jsonp, cors)
+        log.info("%s: method %s refused", session.sid, method)
         return http.error(start_response, http.BAD_REQUEST, cors)
+
+    def _admit(self, environ: Environ) -> str | None:
+        """Whether the client address may open one more session (the optional
+        limits), or why not; and say so when it opens them in a tight loop."""
+        address = environ.get("REMOTE_ADDR") or "-"
+        now = self.driver.monotonic()
+        refused = self.limits.admit(address, now)
+        count = self.limits.storming(address, now)
+        if count:
+            log.warning(
+                "%d handshakes from %s in a few seconds: a client reconnecting in a "
+                "loop? (old socket.io clients that cannot read the server's answers do)",
+                count,
+                address,
+            )
+        return refused
 
     # -- polling ------------------------------------------------------------
 
@@ -351,15 +392,25 @@ class Server:
         cors: http.Headers,
     ) -> Iterable[bytes]:
         limit = self.config.max_http_buffer_size
-        try:
-            declared = int(environ.get("CONTENT_LENGTH") or -1)
-        except ValueError:
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length and not length.isdigit():
+            log.info("%s: POST with Content-Length %r refused", session.sid, length[:20])
             return http.error(start_response, http.BAD_REQUEST, cors)
+        declared = int(length) if length else -1
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            declared = -1  # the chunks tell the length (RFC 9112, 6.3)
         if declared > limit:
             log.warning("%s: POST of %d bytes over max_http_buffer_size", session.sid, declared)
             return http.too_large(start_response, cors)
         stream = environ["wsgi.input"]
-        body = stream.read(declared) if declared >= 0 else stream.read(limit + 1)
+        try:
+            body = stream.read(declared) if declared >= 0 else stream.read(limit + 1)
+        except OSError:
+            body = None
+        if body is None or len(body) < declared:
+            log.warning("%s: POST body cut off, closing", session.sid)
+            session.close(TRANSPORT_ERROR)
+            return http.error(start_response, http.BAD_REQUEST, cors)
         if len(body) > limit:
             log.warning("%s: POST over max_http_buffer_size", session.sid)
             return http.too_large(start_response, cors)

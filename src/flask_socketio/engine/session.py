@@ -146,6 +146,8 @@ class Session:
         self.reader: object | None = None
         self.busy_since: float | None = None
         self.reader_task: Task | None = None
+        #: The client's address, for the per-address limits (None in process).
+        self.address: str | None = None
         #: Where packets are logged (``engineio_logger=True``), or None.
         self.logger: logging.Logger | None = None
 
@@ -557,7 +559,8 @@ class Session:
                     ws.try_write(frame_message(eio.Packet(eio.CLOSE).frame(self.version)))
                 except OSError:
                     pass
-            ws.close()
+            # A writer task stuck on a full socket holds its lock: do not wait for it.
+            ws.close(wait=self.writer_task is None)
         log.debug("%s: closed (%s)", self.sid, reason)
         self._on_close(self, reason)
         self.handler.closed(reason)

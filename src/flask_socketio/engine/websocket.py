@@ -10,6 +10,8 @@ send, serialised by a lock.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import socket
 from collections import deque
@@ -28,6 +30,8 @@ from ..drivers import Lock, TakenSocket
 log = logging.getLogger("flask_socketio.engine")
 
 _READ_SIZE = 65536
+#: Seconds `WebSocket.close` waits for a write in progress to end.
+_CLOSE_WAIT = 0.5
 _TEXT, _BINARY, _CONT, _CLOSE = Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.CLOSE
 _DATA = (_TEXT, _BINARY, _CONT)
 # websockets logs what it does at DEBUG on this logger: a quiet one of our own.
@@ -49,13 +53,30 @@ def _close_frame(code: int) -> bytes:
     return Frame(_CLOSE, Close(code, "").serialize()).serialize(mask=False)
 
 
-def is_upgrade_request(environ: dict[str, Any]) -> bool:
-    return (
-        environ.get("REQUEST_METHOD") == "GET"
-        and "upgrade" in environ.get("HTTP_CONNECTION", "").lower()
-        and environ.get("HTTP_UPGRADE", "").lower() == "websocket"
-        and bool(environ.get("HTTP_SEC_WEBSOCKET_KEY"))
-    )
+def upgrade_problem(environ: Environ) -> str | None:
+    """What makes this request not a websocket upgrade (RFC 6455, 4.2.1), or None.
+
+    >>> upgrade_problem({"REQUEST_METHOD": "GET", "HTTP_CONNECTION": "Upgrade",
+    ...     "HTTP_UPGRADE": "websocket", "HTTP_SEC_WEBSOCKET_VERSION": "13",
+    ...     "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ=="}) is None
+    True
+    """
+    if environ.get("REQUEST_METHOD") != "GET":
+        return "not a GET"
+    if "upgrade" not in environ.get("HTTP_CONNECTION", "").lower():
+        return "no Connection: Upgrade"
+    if environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+        return "no Upgrade: websocket"
+    key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "")
+    try:
+        nonce = base64.b64decode(key.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error):
+        nonce = b""
+    if len(nonce) != 16:
+        return "Sec-WebSocket-Key is not 16 bytes in base64"
+    if environ.get("HTTP_SEC_WEBSOCKET_VERSION") != "13":
+        return "Sec-WebSocket-Version is not 13"
+    return None
 
 
 class MessageTooBig(Exception):
@@ -240,18 +261,24 @@ class WebSocket:
         if sent < len(data):
             self.sock.sendall(memoryview(data)[sent:])
 
-    def close(self, code: int = CloseCode.NORMAL_CLOSURE) -> None:
-        """Send a close frame and shut the socket down; never waits for the
-        client: when the frame cannot go out at once (a client that does not
-        read), the socket is shut down without it."""
+    def close(self, code: int = CloseCode.NORMAL_CLOSURE, wait: bool = True) -> None:
+        """Send a close frame and shut the socket down, without waiting for
+        the client: a write in progress may finish its frame (for a moment at
+        most, and not at all without `wait`), and a frame the socket does not
+        take at once is left out."""
         if self.closed:
             return
-        try:
-            if self.try_write(_close_frame(code)) is None and self._send_now is None:
-                with self._lock:  # no way to try without waiting: as before
-                    self.sock.sendall(_close_frame(code))
-        except OSError:
-            pass
+        frame = _close_frame(code)
+        if self._lock.acquire(timeout=_CLOSE_WAIT if wait else 0):
+            try:
+                if self._send_now is not None:
+                    self._send_now(frame)
+                else:
+                    self.sock.sendall(frame)
+            except OSError:
+                pass  # BlockingIOError among them: a client that does not read
+            finally:
+                self._lock.release()
         self._shutdown()
 
     def _shutdown(self) -> None:
@@ -266,4 +293,4 @@ class WebSocket:
             self.sock.close()
 
 
-__all__ = ["MessageTooBig", "WebSocket", "frame_message", "is_upgrade_request"]
+__all__ = ["MessageTooBig", "WebSocket", "frame_message", "upgrade_problem"]
