@@ -21,6 +21,7 @@ from ..drivers import Driver, Event, Task
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from .config import EngineConfig
+from .observer import EngineObserver
 from .state import (
     CLIENT_DISCONNECT,
     CONNECT_TIMEOUT,
@@ -133,6 +134,8 @@ class Session:
         self.reader_task: Task | None = None
         #: Where packets are logged (``engineio_logger=True``), or None.
         self.logger: logging.Logger | None = None
+        #: Told of packets in and out (the engine's observer), or None.
+        self.observer: EngineObserver | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -176,14 +179,19 @@ class Session:
                 self.sid,
                 self.config.max_queue_size,
             )
+            if self.observer is not None:
+                self.observer.queue_overflow(self)
             self.close(TRANSPORT_ERROR, notify=False)
             return
         version, b64 = self.version, self.ws_b64
+        frames = [ws_frame(p, version, b64) for p in packets]
         try:
-            ws.send_frames([ws_frame(p, version, b64) for p in packets])
+            ws.send_frames(frames)
         except OSError:
             self._writer_failed()
             return
+        if self.observer is not None:
+            self.observer.packets_sent(self, len(frames), sum(map(len, frames)))
         self._flush_websocket()
 
     def _flush_websocket(self) -> None:
@@ -197,11 +205,14 @@ class Session:
                     return
                 batch = list(self.queue)
                 self.queue.clear()
+            frames = [ws_frame(p, version, b64) for p in batch]
             try:
-                ws.send_frames([ws_frame(p, version, b64) for p in batch])
+                ws.send_frames(frames)
             except OSError:
                 self._writer_failed()
                 return
+            if self.observer is not None:
+                self.observer.packets_sent(self, len(frames), sum(map(len, frames)))
 
     def _writer_failed(self) -> None:
         with self.lock:
@@ -352,6 +363,8 @@ class Session:
             self.close(TRANSPORT_ERROR, notify=False)
             return False
         self.busy_since = self.driver.monotonic()
+        if self.observer is not None:
+            self.observer.packets_received(self, 1, len(message))
         self.receive(packet, inline=True)
         return True
 
