@@ -172,6 +172,37 @@ class Server(HandlerRegistry):
         self.observer = combine(self.observer, observer)
         self.eio.observe(self.observer)
 
+    def instrument(
+        self,
+        auth: Any = None,
+        mode: str = "development",
+        read_only: bool = False,
+        server_id: str | None = None,
+        namespace: str = "/admin",
+        server_stats_interval: float = 2,
+        **options: Any,
+    ) -> Any:
+        """Serve the Socket.IO Admin UI (https://admin.socket.io, or npm
+        ``@socket.io/admin-ui``) on `namespace`: python-socketio's call. The
+        options are `server.admin.AdminUI`'s; `auth` is required (``False``
+        turns authentication off). Returns the `AdminUI`.
+
+        >>> sio = Server(async_mode="threading", cors_allowed_origins=["https://admin.socket.io"])
+        >>> admin = sio.instrument(auth={"username": "admin", "password": "secret"})
+        """
+        from .admin import AdminUI
+
+        return AdminUI(
+            self,
+            auth=auth,
+            mode=mode,
+            read_only=read_only,
+            server_id=server_id,
+            namespace=namespace,
+            server_stats_interval=server_stats_interval,
+            **options,
+        )
+
     # -- sending ------------------------------------------------------------
 
     def emit(

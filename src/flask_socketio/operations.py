@@ -1,0 +1,48 @@
+"""The operations options of `SocketIO`: ``admin_ui``.
+
+Each is off unless given; `install` sets up those given on a new server and
+returns the paths to mount beside the app (the metrics, the health checks),
+which the Socket.IO middleware answers before the Flask app.
+
+>>> import flask
+>>> from flask_socketio import SocketIO
+>>> socketio = SocketIO(flask.Flask(__name__), async_mode="threading", admin_ui={"auth": False})
+>>> socketio.admin.namespace
+'/admin'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._types import WSGICallable
+
+if TYPE_CHECKING:
+    from .extension import SocketIO
+
+#: The options, kept by `SocketIO` across ``init_app`` calls.
+OPTIONS = ("admin_ui",)
+
+def _as_dict(value: Any, name: str, path_key: str = "path") -> dict[str, Any]:
+    """``True`` -> {}, a path -> {path_key: path}, a dict as it is."""
+    if value is True:
+        return {}
+    if isinstance(value, str):
+        return {path_key: value}
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{name} takes True, a path or a dict, not {type(value).__name__}")
+
+
+def install(socketio: SocketIO, options: Mapping[str, Any]) -> dict[str, WSGICallable]:
+    """Set up the operations `options` ask for on ``socketio.server``; return
+    the routes to mount (path -> WSGI application)."""
+    server = socketio.server
+    routes: dict[str, WSGICallable] = {}
+    admin_ui = options.get("admin_ui")
+    if admin_ui is not None and admin_ui is not False:
+        if not isinstance(admin_ui, Mapping):
+            raise TypeError("admin_ui takes a dict of options, at least {'auth': ...}")
+        socketio.admin = server.instrument(**admin_ui)
+    return routes
