@@ -36,6 +36,7 @@ from .server import Acks, Reason, Server
 from .serving import SocketIOMiddleware
 
 if TYPE_CHECKING:
+    from .metrics import Metrics
     from .server.admin import AdminUI
     from .testing import SocketIOTestClient
 
@@ -76,6 +77,8 @@ class SocketIO(Registry):
         ``resource`` is an alias.
     :param admin_ui: serve the Socket.IO Admin UI: a dict of the options of
         ``socketio.server.instrument()``, ``auth`` required (docs/operations.md).
+    :param metrics: Prometheus metrics: ``True`` (on ``/metrics``), a path, or
+        a dict (``path``, ``port``, ``host``, ``registry``, ...; docs/operations.md).
     :param kwargs: Socket.IO options (``client_manager``, ``logger``, ``json`` -
         ``flask.json`` works -, ``async_handlers``, ``always_connect``,
         ``namespaces``, ``engineio_logger``) and Engine.IO options
@@ -107,9 +110,11 @@ class SocketIO(Registry):
         self._queue_manager: PubSubManager[Any] | None = None
         #: ``run()`` options given to the constructor: ``run()``'s defaults.
         self.run_defaults: dict[str, Any] = {}
-        #: The operations options (admin_ui) and what they set up: the admin UI (or None).
+        #: The operations options (admin_ui, metrics) and what they set up:
+        #: the admin UI, the metrics (or None).
         self.operations: dict[str, Any] = {}
         self.admin: AdminUI | None = None
+        self.metrics: Metrics | None = None
         if app is not None or "message_queue" in kwargs:
             self.init_app(app, **kwargs)
         else:

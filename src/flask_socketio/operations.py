@@ -1,14 +1,14 @@
-"""The operations options of `SocketIO`: ``admin_ui``.
+"""The operations options of `SocketIO`: ``admin_ui``, ``metrics``.
 
 Each is off unless given; `install` sets up those given on a new server and
-returns the paths to mount beside the app (the metrics, the health checks),
+returns the paths to mount beside the app (the metrics),
 which the Socket.IO middleware answers before the Flask app.
 
 >>> import flask
 >>> from flask_socketio import SocketIO
->>> socketio = SocketIO(flask.Flask(__name__), async_mode="threading", admin_ui={"auth": False})
->>> socketio.admin.namespace
-'/admin'
+>>> socketio = SocketIO(flask.Flask(__name__), async_mode="threading", metrics="/metrics")
+>>> sorted(socketio.sockio_mw.routes)
+['/metrics']
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from .extension import SocketIO
 
 #: The options, kept by `SocketIO` across ``init_app`` calls.
-OPTIONS = ("admin_ui",)
+OPTIONS = ("admin_ui", "metrics")
+
+_METRICS_KEYS = {"path", "port", "host", "registry", "max_event_names", "max_namespaces"}
+_METRICS_KEYS |= {"sample_interval"}
+
 
 def _as_dict(value: Any, name: str, path_key: str = "path") -> dict[str, Any]:
     """``True`` -> {}, a path -> {path_key: path}, a dict as it is."""
@@ -45,4 +49,21 @@ def install(socketio: SocketIO, options: Mapping[str, Any]) -> dict[str, WSGICal
         if not isinstance(admin_ui, Mapping):
             raise TypeError("admin_ui takes a dict of options, at least {'auth': ...}")
         socketio.admin = server.instrument(**admin_ui)
+    metrics = options.get("metrics")
+    if metrics is not None and metrics is not False:
+        from .metrics import Metrics
+
+        settings = _as_dict(metrics, "metrics")
+        unknown = settings.keys() - _METRICS_KEYS
+        if unknown:
+            raise TypeError(f"unknown metrics options: {', '.join(sorted(unknown))}")
+        path, port = settings.pop("path", None), settings.pop("port", None)
+        host = settings.pop("host", "127.0.0.1")
+        if socketio.metrics is not None:
+            socketio.metrics.close()  # init_app again: the port is free for the new one
+        socketio.metrics = Metrics(server, **settings)
+        if port is not None:
+            socketio.metrics.serve(port, host)
+        if path is not None or port is None:
+            routes["/" + (path or "metrics").strip("/")] = socketio.metrics.wsgi_app
     return routes

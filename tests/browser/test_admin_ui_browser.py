@@ -24,8 +24,7 @@ import pytest
 
 from tests.browser.test_chat_browser import CHROMIUM, png_pixels
 from tests.conftest import require
-from tests.operations.helpers import client, wait_until
-from tests.operations.test_admin import APP, redis_up
+from tests.operations.helpers import APP, client, redis_up, wait_until
 
 HERE = Path(__file__).resolve().parent
 UI = HERE / "node_modules/@socket.io/admin-ui/ui/dist"

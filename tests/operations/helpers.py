@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import queue
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
 import socketio
 
+APP = "tests.operations.ops_app:app"
 CREDENTIALS = {"username": "admin", "password": "changeit"}
 
 
@@ -73,3 +75,9 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"still not {what or condition} after {timeout}s")
         time.sleep(0.05)
+
+
+def redis_up() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0

@@ -6,8 +6,8 @@ SERVER_ID (the admin UI's name of the process); CORS_ORIGIN (the origin the
 admin UI is served from); ADMIN_MODE ('development' or 'production').
 
 Events: ``join`` (room) -> joins, acks the rooms; ``shout`` ({room, text})
--> ``news`` to the room, acks "sent"; ``slow`` (seconds) -> sleeps, acks
-"done"; ``boom`` -> raises.
+-> ``news`` to the room (everyone without one), acks "sent"; ``slow`` (seconds) -> sleeps, acks
+"done"; ``boom`` -> raises; ``pid`` -> the process id.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 
 from flask import Flask
 
-from flask_socketio import SocketIO, emit, join_room, rooms
+from flask_socketio import SocketIO, join_room, rooms
 
 # bcrypt, cost 4 (fast logins in tests), of "changeit".
 PASSWORD_HASH = "$2b$04$Ohf4.ZowltxrrpPjuMXGEOSfpvY5wFqYPM8p4q7SRYZwa61U3B3P."
@@ -36,6 +36,8 @@ socketio = SocketIO(
         "server_id": os.environ.get("SERVER_ID") or None,
         "server_stats_interval": 0.5,
     },
+    # Gauges sampled every second in prometheus_client's multiprocess mode.
+    metrics={"sample_interval": 1},
     **options,
 )
 
@@ -48,7 +50,7 @@ def on_join(room):
 
 @socketio.on("shout")
 def on_shout(message):
-    emit("news", message["text"], to=message.get("room"))
+    socketio.emit("news", message["text"], to=message.get("room"))
     return "sent"
 
 
@@ -61,3 +63,8 @@ def on_slow(seconds):
 @socketio.on("boom")
 def on_boom():
     raise ValueError("boom")
+
+
+@socketio.on("pid")
+def on_pid():
+    return os.getpid()

@@ -13,8 +13,6 @@ the sockets of the other process.
 from __future__ import annotations
 
 import json
-import socket
-import uuid
 
 import flask
 import pytest
@@ -24,10 +22,8 @@ import websocket
 from werkzeug.security import generate_password_hash
 
 from flask_socketio import SocketIO
-from tests.conftest import require
-from tests.operations.helpers import CREDENTIALS, AdminClient, client, wait_until
+from tests.operations.helpers import APP, CREDENTIALS, AdminClient, client, wait_until
 
-APP = "tests.operations.ops_app:app"
 EDIT = ["EMIT", "JOIN", "LEAVE", "DISCONNECT", "MJOIN", "MLEAVE", "MDISCONNECT"]
 
 
@@ -221,22 +217,7 @@ def test_a_wrong_password_is_refused(live) -> None:
         AdminClient(live.url, auth={"username": "admin", "password": "guess"})
 
 
-# -- a cluster ---------------------------------------------------------------------------
-
-
-def redis_up() -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", 6379)) == 0
-
-
-@pytest.fixture(scope="module")
-def cluster(module_server_factory):
-    require(redis_up(), "redis on 127.0.0.1:6379")
-    env = {"MESSAGE_QUEUE": "redis://127.0.0.1:6379/0", "CHANNEL": f"admin-{uuid.uuid4().hex[:8]}"}
-    return [
-        module_server_factory(APP, SERVER_ID=f"server-{n}", **env) for n in (1, 2)
-    ]
+# -- a cluster (tests/operations/conftest.py) ----------------------------------------------
 
 
 def test_every_server_of_a_cluster_appears_with_its_sockets(cluster) -> None:
