@@ -36,6 +36,7 @@ from .server import Acks, Reason, Server
 from .serving import SocketIOMiddleware
 
 if TYPE_CHECKING:
+    from .health import HealthCheck
     from .metrics import Metrics
     from .server.admin import AdminUI
     from .testing import SocketIOTestClient
@@ -79,6 +80,8 @@ class SocketIO(Registry):
         ``socketio.server.instrument()``, ``auth`` required (docs/operations.md).
     :param metrics: Prometheus metrics: ``True`` (on ``/metrics``), a path, or
         a dict (``path``, ``port``, ``host``, ``registry``, ...; docs/operations.md).
+    :param health_check: ``True`` or a path (``'/healthz'``): readiness there,
+        liveness under ``/live``; a dict adds ``checks`` of the application's.
     :param kwargs: Socket.IO options (``client_manager``, ``logger``, ``json`` -
         ``flask.json`` works -, ``async_handlers``, ``always_connect``,
         ``namespaces``, ``engineio_logger``) and Engine.IO options
@@ -110,11 +113,12 @@ class SocketIO(Registry):
         self._queue_manager: PubSubManager[Any] | None = None
         #: ``run()`` options given to the constructor: ``run()``'s defaults.
         self.run_defaults: dict[str, Any] = {}
-        #: The operations options (admin_ui, metrics) and what they set up:
-        #: the admin UI, the metrics (or None).
+        #: The operations options (admin_ui, metrics, health_check) and what
+        #: they set up: the admin UI, the metrics, the health check (or None).
         self.operations: dict[str, Any] = {}
         self.admin: AdminUI | None = None
         self.metrics: Metrics | None = None
+        self.health: HealthCheck | None = None
         if app is not None or "message_queue" in kwargs:
             self.init_app(app, **kwargs)
         else:

@@ -1,14 +1,14 @@
-"""The operations options of `SocketIO`: ``admin_ui``, ``metrics``.
+"""The operations options of `SocketIO`: ``admin_ui``, ``metrics``, ``health_check``.
 
 Each is off unless given; `install` sets up those given on a new server and
-returns the paths to mount beside the app (the metrics),
+returns the paths to mount beside the app (the metrics, the health checks),
 which the Socket.IO middleware answers before the Flask app.
 
 >>> import flask
 >>> from flask_socketio import SocketIO
->>> socketio = SocketIO(flask.Flask(__name__), async_mode="threading", metrics="/metrics")
+>>> socketio = SocketIO(flask.Flask(__name__), async_mode="threading", health_check="/healthz")
 >>> sorted(socketio.sockio_mw.routes)
-['/metrics']
+['/healthz', '/healthz/live']
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .extension import SocketIO
 
 #: The options, kept by `SocketIO` across ``init_app`` calls.
-OPTIONS = ("admin_ui", "metrics")
+OPTIONS = ("admin_ui", "metrics", "health_check")
 
 _METRICS_KEYS = {"path", "port", "host", "registry", "max_event_names", "max_namespaces"}
 _METRICS_KEYS |= {"sample_interval"}
@@ -66,4 +66,14 @@ def install(socketio: SocketIO, options: Mapping[str, Any]) -> dict[str, WSGICal
             socketio.metrics.serve(port, host)
         if path is not None or port is None:
             routes["/" + (path or "metrics").strip("/")] = socketio.metrics.wsgi_app
+    health = options.get("health_check")
+    if health is not None and health is not False:
+        from .health import HealthCheck
+
+        settings = _as_dict(health, "health_check")
+        unknown = settings.keys() - {"path", "checks"}
+        if unknown:
+            raise TypeError(f"unknown health_check options: {', '.join(sorted(unknown))}")
+        socketio.health = HealthCheck(server, settings.get("checks"))
+        routes.update(socketio.health.routes(settings.get("path", "/healthz")))
     return routes

@@ -42,9 +42,10 @@ SOCKETIO_OPTIONS = frozenset(
 #: Options of the Engine.IO server (engine/).
 ENGINEIO_OPTIONS = OPTION_NAMES
 #: Options of the extension itself, consumed before the server is built
-#: (the operations ones, admin_ui and metrics: see `operations`).
+#: (the operations ones, admin_ui, metrics and health_check: see `operations`).
 EXTENSION_OPTIONS = frozenset(
-    {"manage_session", "message_queue", "channel", "path", "resource"} | {"admin_ui", "metrics"}
+    {"manage_session", "message_queue", "channel", "path", "resource"}
+    | {"admin_ui", "metrics", "health_check"}
 )
 #: Accepted so that existing code runs, with no effect: `binary` only mattered
 #: on Python 2, `monitor_clients` is always on (one task reaps dead sessions),

@@ -38,6 +38,7 @@ socketio = SocketIO(
     },
     # Gauges sampled every second in prometheus_client's multiprocess mode.
     metrics={"sample_interval": 1},
+    health_check="/healthz",
     **options,
 )
 
