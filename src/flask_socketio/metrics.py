@@ -88,6 +88,8 @@ OTHER = "other"
 #: Buckets of ``socketio_emit_recipients``.
 FANOUT_BUCKETS = (0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, float("inf"))
 TRANSPORTS = ("polling", "websocket")
+#: Label children kept at hand for so many names (more are looked up each time).
+CACHED_NAMES = 1024
 
 
 def multiprocess_mode() -> bool:
@@ -234,6 +236,35 @@ class Families:
         self.packets_out_by = {t: self.packets_out.labels(t) for t in TRANSPORTS}
         self.bytes_in_by = {t: self.bytes_in.labels(t) for t in TRANSPORTS}
         self.bytes_out_by = {t: self.bytes_out.labels(t) for t in TRANSPORTS}
+        # And those of the hot paths, found once per namespace and event
+        # (`labels()` takes a lock and checks its arguments each time).
+        self._events: dict[tuple[str, str], tuple[Counter, Counter, Histogram]] = {}
+        self._emits: dict[str, tuple[Counter, Histogram]] = {}
+
+    def event_children(self, namespace: str, event: str) -> tuple[Counter, Counter, Histogram]:
+        """The handled, errors and duration metrics of an event."""
+        key = (namespace, event)
+        found = self._events.get(key)
+        if found is None:
+            labels = (self.namespaces.get(namespace), self.events.get(event))
+            found = (
+                self.events_handled.labels(*labels),
+                self.event_errors.labels(*labels),
+                self.event_duration.labels(*labels),
+            )
+            if len(self._events) < CACHED_NAMES:  # names come from clients
+                self._events[key] = found
+        return found
+
+    def emit_children(self, namespace: str) -> tuple[Counter, Histogram]:
+        """The emits and recipients metrics of a namespace."""
+        found = self._emits.get(namespace)
+        if found is None:
+            label = self.namespaces.get(namespace)
+            found = (self.emits.labels(label), self.emit_recipients.labels(label))
+            if len(self._emits) < CACHED_NAMES:
+                self._emits[namespace] = found
+        return found
 
     def sample(self) -> None:
         """Set the gauges from the servers' state now."""
@@ -442,23 +473,21 @@ class Metrics(Observer):
         args: Sequence[Any],
         call: Callable[[], Any],
     ) -> Any:
-        f = self.families
-        labels = (f.namespaces.get(namespace), f.events.get(event))
+        handled, errors, duration = self.families.event_children(namespace, event)
         start = time.perf_counter()
         try:
             return call()
         except BaseException:
-            f.event_errors.labels(*labels).inc()
+            errors.inc()
             raise
         finally:
-            f.event_duration.labels(*labels).observe(time.perf_counter() - start)
-            f.events_handled.labels(*labels).inc()
+            duration.observe(time.perf_counter() - start)
+            handled.inc()
 
     def emitted(self, target: Target, event: str, args: Sequence[Any], members: list[Any]) -> None:
-        f = self.families
-        namespace = f.namespaces.get(target.namespace)
-        f.emits.labels(namespace).inc()
-        f.emit_recipients.labels(namespace).observe(len(members))
+        emits, recipients = self.families.emit_children(target.namespace)
+        emits.inc()
+        recipients.observe(len(members))
 
     # -- the message queue's hooks ----------------------------------------------------------
 

@@ -48,6 +48,8 @@ def install(socketio: SocketIO, options: Mapping[str, Any]) -> dict[str, WSGICal
     if admin_ui is not None and admin_ui is not False:
         if not isinstance(admin_ui, Mapping):
             raise TypeError("admin_ui takes a dict of options, at least {'auth': ...}")
+        if socketio.admin is not None:
+            socketio.admin.shutdown()  # init_app again: the old server's stats stop
         socketio.admin = server.instrument(**admin_ui)
     metrics = options.get("metrics")
     if metrics is not None and metrics is not False:

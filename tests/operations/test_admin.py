@@ -192,21 +192,25 @@ def test_a_polling_client_shows_its_upgrade(live) -> None:
         admin.close()
 
 
+def move_then_disconnect(admin: AdminClient, user, room: str) -> None:
+    """What the UI's socket page does: join a room, leave it, disconnect."""
+    gone = []
+    user.on("disconnect", lambda *args: gone.append(True))
+    sid = user.get_sid()
+    for op, reported in (("join", "room_joined"), ("leave", "room_left")):
+        admin.emit(op, "/", room, sid)
+        admin.wait_for(reported, lambda nsp, name, who, when: (name, who) == (room, sid))
+    admin.emit("_disconnect", "/", False, sid)
+    admin.wait_for("socket_disconnected", lambda nsp, who, reason, when: who == sid)
+    wait_until(lambda: bool(gone), what=f"{sid} disconnected")
+
+
 def test_the_admin_moves_and_disconnects_sockets(live) -> None:
     admin = AdminClient(live.url)
     user = client(live.url)
-    gone = []
-    user.on("disconnect", lambda *args: gone.append(True))
     try:
-        sid = user.get_sid()
-        admin.wait_for("socket_connected", mine(sid))
-        admin.emit("join", "/", "team", sid)
-        admin.wait_for("room_joined", lambda nsp, room, who, when: (room, who) == ("team", sid))
-        admin.emit("leave", "/", "team", sid)
-        admin.wait_for("room_left", lambda nsp, room, who, when: (room, who) == ("team", sid))
-        admin.emit("_disconnect", "/", False, sid)
-        admin.wait_for("socket_disconnected", lambda nsp, who, reason, when: who == sid)
-        wait_until(lambda: bool(gone), what="disconnected")
+        admin.wait_for("socket_connected", mine(user.get_sid()))
+        move_then_disconnect(admin, user, "team")
     finally:
         user.disconnect()
         admin.close()
@@ -237,13 +241,7 @@ def test_every_server_of_a_cluster_appears_with_its_sockets(cluster) -> None:
         finally:
             later.disconnect()
         # the UI's operations reach the sockets of the other process
-        admin.emit("join", "/", "far-room", far)
-        admin.wait_for("room_joined", lambda nsp, room, who, when: (room, who) == ("far-room", far))
-        gone = []
-        there.on("disconnect", lambda *args: gone.append(True))
-        admin.emit("_disconnect", "/", False, far)
-        admin.wait_for("socket_disconnected", lambda nsp, who, reason, when: who == far)
-        wait_until(lambda: bool(gone), what="disconnected through the relay")
+        move_then_disconnect(admin, there, "far-room")
     finally:
         here.disconnect()
         there.disconnect()

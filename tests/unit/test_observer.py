@@ -211,7 +211,8 @@ def test_the_relay_reports_messages_failures_and_its_connection(pair, caplog) ->
     a.relay_emit(Target.of("/"), "news", [])
     assert recorder.calls.get(timeout=5) == ("published", "emit")
     assert recorder.calls.get(timeout=5) == ("received", "emit")
-    b.bus.publish(b"not json")
+    b.bus.publish(b"not json")  # both listeners get it
+    assert recorder.calls.get(timeout=5) == ("failed", "receive")
     assert recorder.calls.get(timeout=5) == ("failed", "receive")
 
     def broken(data: bytes) -> None:

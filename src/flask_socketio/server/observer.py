@@ -1,10 +1,11 @@
 """Observing a Socket.IO server: the seam the admin UI and the metrics use.
 
 A server holds one observer or None (``Server.observer``); its engine holds
-the same one (`engine.EngineObserver`). Each hook site in the server and the
-engine is a single ``is None`` test: a server nobody observes pays nothing
-more. `Observer` is a base whose hooks do nothing (override those you need),
-and `Server.observe` adds one, several being told in turn.
+the same one (as an `engine.observer.EngineObserver`). Each hook site in the
+server and the engine is a single ``is None`` test: a server nobody observes
+pays nothing more. `Observer` is the interface, whose hooks do nothing
+(override those you need); `Server.observe` adds one, several being told in
+turn.
 
 >>> from flask_socketio.server import Server
 >>> class EventCounter(Observer):
@@ -21,10 +22,9 @@ and `Server.observe` adds one, several being told in turn.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .._types import Environ
-from ..engine.observer import EngineObserver
 from ..managers import Target
 
 if TYPE_CHECKING:
@@ -32,46 +32,13 @@ if TYPE_CHECKING:
     from .connection import Connection
 
 
-class ServerObserver(EngineObserver, Protocol):
-    """The events of the Socket.IO layer an observer is told of (and those
-    of the engine below)."""
-
-    def connected(self, conn: Connection, namespace: str, sid: str) -> None:
-        """A client joined `namespace` (its connect handler accepted it)."""
-
-    def disconnected(self, conn: Connection, namespace: str, sid: str, reason: str) -> None:
-        """A client left `namespace` (`reason`: as disconnect handlers get it)."""
-
-    def handle_event(
-        self,
-        conn: Connection,
-        namespace: str,
-        sid: str,
-        event: str,
-        args: Sequence[Any],
-        call: Callable[[], Any],
-    ) -> Any:
-        """An event of a client: run its handler with `call()` and return
-        what it returns (exceptions pass through)."""
-
-    def emitted(self, target: Target, event: str, args: Sequence[Any], members: list[Any]) -> None:
-        """`event` went to `members`, this process's connections that `target`
-        reaches (the other processes of a message queue report their own)."""
-
-    def room_joined(self, namespace: str, room: Any, sid: str) -> None:
-        """A client entered a room (`Server.enter_room`)."""
-
-    def room_left(self, namespace: str, room: Any, sid: str) -> None:
-        """A client left a room (`Server.leave_room`)."""
-
-    def room_closing(self, namespace: str, room: Any) -> None:
-        """A room is about to be closed (`Server.close_room`): its members
-        here are still in it."""
-
-
 class Observer:
-    """A `ServerObserver` whose hooks do nothing: subclass it and override
-    the hooks you need (see the module's example)."""
+    """What the server tells an observer (and the engine below, as an
+    `engine.observer.EngineObserver`). Every hook does nothing here:
+    subclass it and override the hooks you need (see the module's example).
+    """
+
+    # -- the engine's (see `EngineObserver` for what each says) --------------------
 
     def session_opened(self, session: Session, environ: Environ) -> None:
         pass
@@ -91,11 +58,13 @@ class Observer:
     def queue_overflow(self, session: Session) -> None:
         pass
 
+    # -- the server's ----------------------------------------------------------------
+
     def connected(self, conn: Connection, namespace: str, sid: str) -> None:
-        pass
+        """A client joined `namespace` (its connect handler accepted it)."""
 
     def disconnected(self, conn: Connection, namespace: str, sid: str, reason: str) -> None:
-        pass
+        """A client left `namespace` (`reason`: as disconnect handlers get it)."""
 
     def handle_event(
         self,
@@ -106,25 +75,29 @@ class Observer:
         args: Sequence[Any],
         call: Callable[[], Any],
     ) -> Any:
+        """An event of a client: run its handler with `call()` and return
+        what it returns (exceptions pass through)."""
         return call()
 
     def emitted(self, target: Target, event: str, args: Sequence[Any], members: list[Any]) -> None:
-        pass
+        """`event` went to `members`, this process's connections that `target`
+        reaches (the other processes of a message queue report their own)."""
 
     def room_joined(self, namespace: str, room: Any, sid: str) -> None:
-        pass
+        """A client entered a room (`Server.enter_room`)."""
 
     def room_left(self, namespace: str, room: Any, sid: str) -> None:
-        pass
+        """A client left a room (`Server.leave_room`)."""
 
     def room_closing(self, namespace: str, room: Any) -> None:
-        pass
+        """A room is about to be closed (`Server.close_room`): its members
+        here are still in it."""
 
 
 class Observers(Observer):
     """Several observers told in turn, in the order they were added."""
 
-    def __init__(self, observers: Sequence[ServerObserver]) -> None:
+    def __init__(self, observers: Sequence[Observer]) -> None:
         self.observers = tuple(observers)
 
     def session_opened(self, session: Session, environ: Environ) -> None:
@@ -191,7 +164,7 @@ class Observers(Observer):
 
 
 def _wrapped(
-    observer: ServerObserver,
+    observer: Observer,
     conn: Connection,
     namespace: str,
     sid: str,
@@ -202,7 +175,7 @@ def _wrapped(
     return lambda: observer.handle_event(conn, namespace, sid, event, args, call)
 
 
-def combine(current: ServerObserver | None, added: ServerObserver) -> ServerObserver:
+def combine(current: Observer | None, added: Observer) -> Observer:
     """`current` and `added` as one observer (`added` told after `current`).
 
     >>> first, second = Observer(), Observer()

@@ -18,7 +18,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from .. import engine
@@ -31,9 +31,12 @@ from ..wire import socketio as sio
 from .acks import AckCollector, Acks, InlineAck, Waiter
 from .connection import Connection
 from .exceptions import ConnectionRefusedError
-from .observer import ServerObserver, combine
+from .observer import Observer, combine
 from .recovery import Recovery, RecoverySettings
 from .registry import NOT_HANDLED, HandlerRegistry
+
+if TYPE_CHECKING:
+    from .admin import AdminUI
 
 log = logging.getLogger("flask_socketio.server")
 
@@ -140,7 +143,7 @@ class Server(HandlerRegistry):
         self.connections: dict[str, Connection] = {}  # by Engine.IO sid
         #: Told of connections, events, emits and rooms (the admin UI,
         #: metrics), or None; see `observe`.
-        self.observer: ServerObserver | None = None
+        self.observer: Observer | None = None
         #: The environ of each connection by Engine.IO sid (python-socketio's name).
         self.environ: Mapping[str, Environ] = _Environs(self.connections)
 
@@ -161,7 +164,7 @@ class Server(HandlerRegistry):
             elif key in own:
                 setattr(self, key, value)
 
-    def observe(self, observer: ServerObserver) -> None:
+    def observe(self, observer: Observer) -> None:
         """Tell `observer` of this server's sessions, packets, connections,
         events, emits and rooms, after the observers added before it (see
         `server.observer`; the admin UI and the metrics are observers).
@@ -172,36 +175,19 @@ class Server(HandlerRegistry):
         self.observer = combine(self.observer, observer)
         self.eio.observe(self.observer)
 
-    def instrument(
-        self,
-        auth: Any = None,
-        mode: str = "development",
-        read_only: bool = False,
-        server_id: str | None = None,
-        namespace: str = "/admin",
-        server_stats_interval: float = 2,
-        **options: Any,
-    ) -> Any:
+    def instrument(self, auth: Any = None, **options: Any) -> AdminUI:
         """Serve the Socket.IO Admin UI (https://admin.socket.io, or npm
-        ``@socket.io/admin-ui``) on `namespace`: python-socketio's call. The
-        options are `server.admin.AdminUI`'s; `auth` is required (``False``
-        turns authentication off). Returns the `AdminUI`.
+        ``@socket.io/admin-ui``): python-socketio's call, with its options
+        (``mode``, ``read_only``, ``server_id``, ``namespace``,
+        ``server_stats_interval``) and those of `server.admin.AdminUI`.
+        `auth` is required (``False`` turns authentication off).
 
         >>> sio = Server(async_mode="threading", cors_allowed_origins=["https://admin.socket.io"])
         >>> admin = sio.instrument(auth={"username": "admin", "password": "secret"})
         """
         from .admin import AdminUI
 
-        return AdminUI(
-            self,
-            auth=auth,
-            mode=mode,
-            read_only=read_only,
-            server_id=server_id,
-            namespace=namespace,
-            server_stats_interval=server_stats_interval,
-            **options,
-        )
+        return AdminUI(self, auth=auth, **options)
 
     # -- sending ------------------------------------------------------------
 
