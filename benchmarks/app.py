@@ -26,6 +26,12 @@ from flask import Flask, request
 from flask_socketio import SocketIO, emit, join_room
 
 ASYNC_MODE = os.environ.get("BENCH_ASYNC_MODE", "threading")
+# The defaults (25 s, 20 s) unless a soak asks for a longer ping timeout.
+PING_TIMEOUT = (
+    {"ping_timeout": float(os.environ["BENCH_PING_TIMEOUT"])}
+    if os.environ.get("BENCH_PING_TIMEOUT")
+    else {}
+)
 
 operations: dict = {}
 if importlib.util.find_spec("flask_socketio.operations") is not None:  # ours
@@ -35,7 +41,9 @@ if importlib.util.find_spec("flask_socketio.operations") is not None:  # ours
         operations["admin_ui"] = {"auth": False, "mode": os.environ["BENCH_ADMIN"]}
 
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode=ASYNC_MODE, cors_allowed_origins="*", **operations)
+socketio = SocketIO(
+    app, async_mode=ASYNC_MODE, cors_allowed_origins="*", **PING_TIMEOUT, **operations
+)
 
 
 @app.get("/health")

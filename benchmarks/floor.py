@@ -10,7 +10,8 @@ what those layers cost.
     BENCH_ASYNC_MODE=threading|eventlet|gevent python benchmarks/floor.py
 
 Prints "IMPL floor" and "PORT <n>" like serve.py, then serves on 127.0.0.1:
-websocket only, default namespace only, events echo, join and bcast.
+websocket only, default namespace only, events echo, join and bcast (what it
+says is wire_app.py's, shared with bare.py).
 """
 
 import os
@@ -27,18 +28,16 @@ elif ASYNC_MODE == "gevent":
 
 import base64  # noqa: E402
 import hashlib  # noqa: E402
-import json  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
 
+from harness.limits import raise_open_files_limit  # noqa: E402
+from wire_app import OPEN, App  # noqa: E402
 from wsproto.frame_protocol import FrameProtocol, Opcode  # noqa: E402
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000}'
 _framer = FrameProtocol(client=False, extensions=[])
-_lock = threading.Lock()
-everyone: set["Client"] = set()
-rooms: dict[str, set["Client"]] = {}
+app = App(threading.Lock())
 
 
 def frame(text: str) -> bytes:
@@ -78,26 +77,16 @@ def handshake(sock: socket.socket) -> bool:
 
 
 def on_event(client: Client, text: str) -> None:
-    start = text.index("[")
-    ack_id = text[2:start]
-    name, *args = json.loads(text[start:])
-    reply = args[0] if args else None
-    if name == "join":
-        with _lock:
-            rooms.setdefault(reply, set()).add(client)
-    elif name == "bcast":
-        room = reply.get("room")
-        data = frame("42" + json.dumps(["news", reply], separators=(",", ":")))
-        with _lock:
-            targets = list(everyone if room is None else rooms.get(room, ()))
+    ack, news, targets = app.event(client, text)
+    if news is not None:
+        data = frame(news)
         for target in targets:
             try:
                 target.send(data)
             except OSError:
                 pass
-        reply = reply.get("seq")
-    if ack_id:
-        client.send(frame("43" + ack_id + json.dumps([reply], separators=(",", ":"))))
+    if ack is not None:
+        client.send(frame(ack))
 
 
 def serve_client(sock: socket.socket) -> None:
@@ -116,9 +105,7 @@ def serve_client(sock: socket.socket) -> None:
                     continue
                 text = incoming.payload
                 if text == "40":
-                    with _lock:
-                        everyone.add(client)
-                    client.send(frame('40{"sid":"floor"}'))
+                    client.send(frame(app.connect(client)))
                 elif text.startswith("42"):
                     on_event(client, text)
             data = sock.recv(65536)
@@ -128,14 +115,12 @@ def serve_client(sock: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        with _lock:
-            everyone.discard(client)
-            for members in rooms.values():
-                members.discard(client)
+        app.disconnect(client)
         sock.close()
 
 
 def main() -> None:
+    raise_open_files_limit()
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))

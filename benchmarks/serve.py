@@ -29,6 +29,7 @@ import logging  # noqa: E402
 import socket  # noqa: E402
 
 from app import app, socketio  # noqa: E402
+from harness.limits import raise_open_files_limit  # noqa: E402
 
 import flask_socketio  # noqa: E402
 
@@ -49,6 +50,9 @@ def main() -> None:
     # Werkzeug logs every request at INFO level even with log_output=False;
     # that would bill both implementations for log formatting.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # One file descriptor per connection (two per polling client): the `curve`
+    # scenario holds 10,000.
+    raise_open_files_limit()
     port = free_port()
     print("IMPL", os.path.dirname(flask_socketio.__file__), flush=True)
     print("PORT", port, flush=True)

@@ -7,6 +7,11 @@ ref:  benchmarks/.venv-ref, a separate venv with Flask-SocketIO 5.x from PyPI.
       both sides use (Flask, Werkzeug, eventlet, gevent, ...) are pinned to the
       versions installed in ours, so the comparison isolates the Socket.IO
       stack.
+bare: benchmarks/.venv-bare, a venv with nothing but `websockets`, for
+      bare.py (asyncio + websockets). A venv of its own so that neither
+      ours' venv nor the reference's gets a library they do not have.
+Not contenders, no venv of their own: mock (Node) and floor (ours' venv,
+wsproto only).
 """
 
 import json
@@ -22,6 +27,7 @@ REPO_DIR = BENCH_DIR.parent
 LOADGEN_DIR = BENCH_DIR / "loadgen"
 
 REF_REQUIREMENT = "flask-socketio>=5,<6"
+BARE_REQUIREMENT = "websockets>=14,<18"  # the asyncio API (websockets.asyncio.server)
 
 Log = Callable[[str], None]
 
@@ -48,31 +54,40 @@ SHARED_DISTRIBUTIONS = [
 
 @dataclass(frozen=True)
 class Implementation:
-    name: str  # "ref", "ours", "mock" or "floor"
+    name: str  # "ref", "ours", "mock", "floor" or "bare"
     command: list[str]  # starts a server that prints IMPL and PORT lines
     pythonpath: Path | None  # the server's PYTHONPATH (None: unset)
     expected_package_dir: Path | None  # where the imported flask_socketio must live
+    polling: bool = False  # serves the long-polling transport too (else websocket only)
 
 
 def ours(python: Path) -> Implementation:
     src = REPO_DIR / "src"
-    return Implementation("ours", [str(python), str(BENCH_DIR / "serve.py")], src, src)
+    return Implementation("ours", [str(python), str(BENCH_DIR / "serve.py")], src, src, True)
 
 
 def ref(venv: Path) -> Implementation:
     python = venv / "bin" / "python"
-    return Implementation("ref", [str(python), str(BENCH_DIR / "serve.py")], None, venv)
+    return Implementation("ref", [str(python), str(BENCH_DIR / "serve.py")], None, venv, True)
 
 
 def mock() -> Implementation:
     """The Node mock server: the load generator's ceiling, not a contender."""
-    return Implementation("mock", ["node", str(LOADGEN_DIR / "mock-server.js")], None, None)
+    command = ["node", str(LOADGEN_DIR / "mock-server.js")]
+    return Implementation("mock", command, None, None, True)
 
 
 def floor(python: Path) -> Implementation:
     """Bare sockets in Python (benchmarks/floor.py): what the async mode, the
     framing and JSON cost at the least, without the Socket.IO stack."""
     return Implementation("floor", [str(python), str(BENCH_DIR / "floor.py")], None, None)
+
+
+def bare(venv: Path) -> Implementation:
+    """asyncio + websockets (benchmarks/bare.py): the bar a plain asyncio
+    server sets, whatever the async mode."""
+    python = venv / "bin" / "python"
+    return Implementation("bare", [str(python), str(BENCH_DIR / "bare.py")], None, None)
 
 
 def missing_modules(python: Path, modules: list[str]) -> list[str]:
@@ -110,12 +125,18 @@ def installed_versions(python: Path, distributions: list[str]) -> dict[str, str]
     return json.loads(out.stdout)
 
 
-def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) -> None:
-    """Create the ref venv if needed and install what `async_mode` needs."""
+def _make_venv(venv: Path, base_python: Path, log: Log) -> Path:
+    """Create `venv` from `base_python` unless it exists; its python."""
     python = venv / "bin" / "python"
     if not python.exists():
         log(f"creating {venv} with {base_python}")
         subprocess.run([str(base_python), "-m", "venv", str(venv)], check=True)
+    return python
+
+
+def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) -> None:
+    """Create the ref venv if needed and install what `async_mode` needs."""
+    python = _make_venv(venv, base_python, log)
     modules = {"flask_socketio": REF_REQUIREMENT, **MODE_MODULES[async_mode]}
     missing = missing_modules(python, list(modules))
     if not missing:
@@ -133,6 +154,44 @@ def ensure_ref_venv(venv: Path, base_python: Path, async_mode: str, log: Log) ->
             subprocess.run(pip, check=True)
     finally:
         os.unlink(constraints)
+
+
+def ensure_bare_venv(venv: Path, base_python: Path, log: Log) -> None:
+    """Create the venv of bare.py (websockets only) if needed."""
+    python = _make_venv(venv, base_python, log)
+    if missing_modules(python, ["websockets"]):
+        log(f"installing {BARE_REQUIREMENT} into {venv}")
+        pip = [str(python), "-m", "pip", "install", "--quiet", BARE_REQUIREMENT]
+        subprocess.run(pip, check=True)
+
+
+def prepare(
+    names: list[str],
+    ours_python: Path,
+    mode: str,
+    log: Log,
+    ref_venv: Path = BENCH_DIR / ".venv-ref",
+    bare_venv: Path = BENCH_DIR / ".venv-bare",
+) -> dict[str, Implementation]:
+    """The implementations by name, with their venvs and node modules in place."""
+    ensure_loadgen(log)
+    chosen: dict[str, Implementation] = {}
+    for name in names:
+        if name == "ref":
+            ensure_ref_venv(ref_venv, ours_python, mode, log)
+            chosen[name] = ref(ref_venv)
+        elif name == "ours":
+            chosen[name] = ours(ours_python)
+        elif name == "mock":
+            chosen[name] = mock()
+        elif name == "floor":
+            chosen[name] = floor(ours_python)
+        elif name == "bare":
+            ensure_bare_venv(bare_venv, ours_python, log)
+            chosen[name] = bare(bare_venv)
+        else:
+            raise ValueError(f"unknown implementation {name}")
+    return chosen
 
 
 def ref_versions(venv: Path) -> dict[str, str]:

@@ -3,7 +3,9 @@
 CPU figures are the server's user + system time between the "start" and
 "end" marks, divided by the scenario's operations. Memory and thread figures
 are the growth between "start" (no client connected) and "held" (all
-connected), divided by the connections held.
+connected), divided by the connections held. The curve has a "held@N" mark
+per step and a broadcast window per step; its figures are named after the
+step ("2,000 conns: ...", see CURVE_STEP).
 """
 
 from dataclasses import dataclass
@@ -12,6 +14,10 @@ from .loadgen import Measurement
 
 HIGHER = "↑"  # higher is better
 LOWER = "↓"  # lower is better
+CONNECT = "connect (handshake + namespace)"  # what connect, max and curve count as one op
+CURVE_STEP = " conns: "  # "1,000 conns: RSS KiB / connection"
+CURVE_RECEIVED = "broadcasts received / expected"  # the step's broadcasts together
+CURVE_FANOUT = "broadcast fan-out ms (median)"
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,11 @@ def _cpu_figures(m: Measurement, op: str) -> list[Figure]:
     ]
 
 
-def _held_figures(m: Measurement, held: int) -> list[Figure]:
-    start, after = m.marks["start"], m.marks["held"]
+def _held_figures(m: Measurement, held: int, mark: str = "held", prefix: str = "") -> list[Figure]:
+    start, after = m.marks["start"], m.marks[mark]
     return [
-        Figure("RSS KiB / connection", _per(after.rss_kib - start.rss_kib, held), LOWER),
-        Figure("threads / connection", _per(after.threads - start.threads, held), LOWER),
+        Figure(f"{prefix}RSS KiB / connection", _per(after.rss_kib - start.rss_kib, held), LOWER),
+        Figure(f"{prefix}threads / connection", _per(after.threads - start.threads, held), LOWER),
     ]
 
 
@@ -61,7 +67,7 @@ def connect(m: Measurement) -> list[Figure]:
         Figure("connections/s", r["per_second"], HIGHER),
         Figure("connect p50 ms", r["latency_ms"]["p50"], LOWER),
         Figure("connect p99 ms", r["latency_ms"]["p99"], LOWER),
-        *_cpu_figures(m, "connection"),
+        *_cpu_figures(m, CONNECT),
         *_held_figures(m, r["held"]),
         Figure("held / target", f"{r['held']}/{r['target']}"),
     ]
@@ -103,16 +109,16 @@ def max_connections(m: Measurement) -> list[Figure]:
         Figure("failed connects", r["failures"]["total"]),
         Figure("dropped by the server", r["dropped"]),
         Figure("connections/s", r["per_second"], HIGHER),
-        *_cpu_figures(m, "connection"),
+        *_cpu_figures(m, CONNECT),
         *_held_figures(m, r["held"]),
         Figure("broadcast received / held", f"{bcast['received']}/{bcast['expected']}"),
-        Figure(
-            "broadcast fan-out ms",
-            bcast["ms"] if bcast["complete"] else f"timed out at {bcast['ms'] or 0:,.0f}",
-            LOWER,
-        ),
+        Figure("broadcast fan-out ms", _fanout_ms(bcast), LOWER),
         *_broadcast_window(m),
     ]
+
+
+def _fanout_ms(bcast: dict) -> float | str:
+    return bcast["ms"] if bcast["complete"] else f"timed out at {bcast['ms'] or 0:,.0f}"
 
 
 def _broadcast_window(m: Measurement) -> list[Figure]:
@@ -127,10 +133,40 @@ def _broadcast_window(m: Measurement) -> list[Figure]:
     ]
 
 
+def curve(m: Measurement) -> list[Figure]:
+    """Per step: memory per held connection, and one broadcast to all of them."""
+    figures = [Figure("stopped by", m.result["stopped_by"])]
+    for step in m.result["steps"]:
+        n, held, bcast = step["target"], step["held"], step["broadcast"]
+        prefix = f"{n:,}{CURVE_STEP}"
+        start, end = m.marks[f"broadcast_start@{n}"], m.marks[f"broadcast_end@{n}"]
+        cpu_ms = (end.server_cpu - start.server_cpu) * 1000
+        figures += [
+            Figure(f"{prefix}held", held, HIGHER),
+            Figure(f"{prefix}server RSS MiB", m.marks[f"held@{n}"].rss_kib / 1024),
+            *_held_figures(m, held, f"held@{n}", prefix),
+            Figure(f"{prefix}{CURVE_RECEIVED}", f"{bcast['received']}/{bcast['expected']}"),
+            Figure(f"{prefix}{CURVE_FANOUT}", _fanout_ms(bcast), LOWER),
+            Figure(
+                f"{prefix}broadcast: server CPU ms / delivery",
+                _per(cpu_ms, bcast["received"]),
+                LOWER,
+            ),
+        ]
+        if step["failures"]["total"] or step["stopped_by"] != "count":
+            failures = step["failures"]["total"]
+            figures.append(Figure(f"{prefix}opening", f"{step['stopped_by']}, {failures} failed"))
+    return figures
+
+
 FIGURES = {
     "connect": connect,
+    "connect-polling": connect,
     "echo": echo,
+    "echo-polling": echo,
     "broadcast": fan_out,
+    "broadcast-polling": fan_out,
     "rooms": fan_out,
     "max": max_connections,
+    "curve": curve,
 }

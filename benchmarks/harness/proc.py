@@ -66,3 +66,46 @@ def sample(server_pid: int, loadgen_pid: int) -> Sample:
         rss_kib=rss_kib,
         threads=threads,
     )
+
+
+def system_threads() -> int:
+    """Threads (scheduling entities) on the whole machine: /proc/loadavg's r/TOTAL."""
+    with open("/proc/loadavg") as f:
+        return int(f.read().split()[3].split("/")[1])
+
+
+def thread_ceiling(share: float = 0.75) -> int:
+    """How many threads the machine may have before a benchmark stops adding:
+    a share of the kernel's limits (pid_max, threads-max), so that a server
+    with several threads per connection cannot take the whole machine's pids
+    from everybody else on it."""
+    limits = []
+    for path in ("/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"):
+        with open(path) as f:
+            limits.append(int(f.read()))
+    return int(min(limits) * share)
+
+
+def tcp_peers(pid: int, port: int) -> dict[int, int]:
+    """The established TCP connections that process `pid` holds on its local
+    `port` (IPv4): the peer's port -> bytes waiting in the kernel's send
+    queue for that peer. A client that stopped reading cannot tell that the
+    server closed its connection; the server's side can."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    peers = {}
+    with open(f"/proc/{pid}/net/tcp") as f:
+        next(f)  # the header
+        for line in f:
+            _, local, remote, state, queues, *_, inode = line.split()[:10]
+            if state != "01" or inode not in inodes:  # 01: ESTABLISHED
+                continue
+            if int(local.rpartition(":")[2], 16) == port:
+                peers[int(remote.rpartition(":")[2], 16)] = int(queues.partition(":")[0], 16)
+    return peers

@@ -3,7 +3,7 @@
 import statistics
 from dataclasses import dataclass
 
-from .metrics import Figure
+from .metrics import CURVE_FANOUT, CURVE_RECEIVED, CURVE_STEP, Figure
 
 LOADGEN_BOUND_CORES = 0.85  # a single Node thread near one full core saturates
 LOADGEN_STARVED_SHARE = 0.2  # ready to run but without a CPU this much of the window
@@ -18,6 +18,7 @@ class Outcome:
     runs: int = 1
     failed_runs: int = 0
     warning: str | None = None  # the error of a failed run among good ones
+    skipped: str | None = None  # why it was not run (a scenario the server cannot serve)
 
 
 def _median_figure(figures: list[Figure]) -> Figure:
@@ -33,6 +34,8 @@ def _median_figure(figures: list[Figure]) -> Figure:
 def combine(runs: list[Outcome]) -> Outcome:
     """One outcome from repeated runs: each figure's median over the runs
     that succeeded; failed only when every run failed."""
+    if runs[0].skipped is not None:  # then every run was
+        return runs[0]
     good = [run for run in runs if run.error is None]
     if not good:
         return runs[-1]
@@ -77,6 +80,8 @@ def _ratio(ref: Figure | None, ours: Figure | None) -> str:
 def _cell(outcome: Outcome | None, figure: Figure | None) -> str:
     if outcome is None:
         return ""
+    if outcome.skipped is not None:
+        return "n/a"
     if outcome.error is not None:
         return "FAILED"
     if figure is None:
@@ -117,6 +122,9 @@ def notes(outcomes: list[Outcome]) -> list[str]:
     """Failures, and runs where the load generator may have been the limit."""
     found = []
     for o in outcomes:
+        if o.skipped is not None:
+            found.append(f"- {o.impl} {o.scenario}: not run ({o.skipped})")
+            continue
         if o.error is not None:
             found.append(f"- {o.impl} {o.scenario}: FAILED: {o.error}")
             continue
@@ -145,7 +153,37 @@ def _outcome(raw: dict) -> Outcome:
         Figure(f["label"], f["value"], f["better"], tuple(f["spread"]) if f.get("spread") else None)
         for f in raw.get("figures", [])
     ]
-    return Outcome(raw["impl"], raw["scenario"], figures or None, raw.get("error"))
+    outcome = Outcome(raw["impl"], raw["scenario"], figures or None, raw.get("error"))
+    outcome.skipped = raw.get("skipped")
+    return outcome
+
+
+def curve_table(outcomes: list[Outcome], impls: list[str]) -> str:
+    """The connection curve compactly: one row per step, for docs/performance.md."""
+    by_impl = {o.impl: o for o in outcomes if o.scenario == "curve" and o.figures}
+    shown = [impl for impl in impls if impl in by_impl]
+    steps: dict[str, dict[str, dict[str, Figure]]] = {}  # step -> impl -> what -> figure
+    for impl in shown:
+        for figure in by_impl[impl].figures or []:
+            step, sep, what = figure.label.partition(CURVE_STEP)
+            if sep:
+                steps.setdefault(step, {}).setdefault(impl, {})[what] = figure
+    if not steps:
+        return ""
+    columns = [
+        ("held", "held"),
+        ("RSS KiB / connection", "RSS KiB/conn"),
+        (CURVE_FANOUT, "fan-out ms"),
+        (CURVE_RECEIVED, "received"),
+    ]
+    header = ["connections"] + [f"{impl} {short}" for _, short in columns for impl in shown]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for step, found in steps.items():
+        row = [step]
+        for what, _ in columns:
+            row += [_cell(by_impl[impl], found.get(impl, {}).get(what)) for impl in shown]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
 
 
 def render(data: dict) -> str:
@@ -165,6 +203,9 @@ def render(data: dict) -> str:
     if data.get("environment"):
         lines += [data["environment"], ""]
     lines.append(table(outcomes, impls))
+    curve = curve_table(outcomes, impls)
+    if curve:
+        lines += ["", "### Connection curve", "", curve]
     found = notes(outcomes)
     if found:
         lines += ["", *found]

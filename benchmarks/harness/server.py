@@ -25,9 +25,12 @@ class Server:
     Use as a context manager so the process is stopped whatever happens.
     """
 
-    def __init__(self, impl: Implementation, async_mode: str) -> None:
+    def __init__(
+        self, impl: Implementation, async_mode: str, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.impl = impl
         env = dict(os.environ, BENCH_ASYNC_MODE=async_mode, PYTHONUNBUFFERED="1")
+        env.update(extra_env or {})
         env.pop("PYTHONPATH", None)
         if impl.pythonpath is not None:
             env["PYTHONPATH"] = str(impl.pythonpath)

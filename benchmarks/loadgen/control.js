@@ -3,6 +3,9 @@
 // object per line:
 //   loadgen -> {"mark": "start"}      the driver samples the server's CPU
 //   driver  -> ok                     time, RSS and threads, then answers
+//   loadgen -> {"mark": "held@2000", "data": {...}}
+//   driver  -> stop                   a mark may carry figures for the driver,
+//                                     which may answer `stop` instead of `ok`
 //   loadgen -> {"result": {...}}      the scenario's figures
 // A mark blocks until the driver answers, so the CPU window it samples starts
 // and ends exactly where the measured work does. Without --sync (running by
@@ -20,20 +23,22 @@ class Control {
     this.early = 0;
     if (sync) {
       const lines = readline.createInterface({ input: process.stdin });
-      lines.on('line', () => {
+      lines.on('line', (line) => {
         const resolve = this.waiting.shift();
-        if (resolve) resolve();
+        if (resolve) resolve(line.trim());
         else this.early += 1; // an answer typed ahead, by hand
       });
     }
   }
 
-  mark(name) {
-    process.stdout.write(JSON.stringify({ mark: name }) + '\n');
-    if (!this.sync) return Promise.resolve();
+  // Resolves with the driver's answer: 'ok', or 'stop' where the driver
+  // wants a stepped scenario to go no further.
+  mark(name, data) {
+    process.stdout.write(JSON.stringify(data === undefined ? { mark: name } : { mark: name, data }) + '\n');
+    if (!this.sync) return Promise.resolve('ok');
     if (this.early > 0) {
       this.early -= 1;
-      return Promise.resolve();
+      return Promise.resolve('ok');
     }
     let timer;
     const answered = new Promise((resolve) => this.waiting.push(resolve));

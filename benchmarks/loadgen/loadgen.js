@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Usage: node loadgen.js SCENARIO --port PORT [--clients N] [--seconds S] ...
-// Scenarios: connect, echo, broadcast, rooms, max (see scenarios.js).
+// Scenarios: connect, echo, broadcast, rooms, max, curve, soak, and
+// connect-polling, echo-polling, broadcast-polling (see scenarios.js).
 // Prints JSON lines: marks, then {"result": {...}} (or {"error": "..."}).
 // Every run is bounded: a hard timeout ends the process whatever happens.
 
@@ -15,10 +16,17 @@ const DEFAULTS = {
   connectSeconds: 120, // time bound for opening the scenario's connections
   timeoutMs: 10000, // one handshake, ack or fan-out
   fanoutTimeoutMs: 30000, // the single fan-out of the max scenario
-  seconds: 10, // echo: measured duration; max: time bound for opening
+  seconds: 10, // echo, soak: measured duration; max, curve (per step): time bound for opening
   maxOps: 10000000, // echo: bound on round trips
   repeats: 20, // broadcast/rooms: rounds of fan-outs
   rooms: 10,
+  steps: [1000, 2000, 5000, 10000], // curve: connections held at each step (comma-separated)
+  broadcasts: 3, // curve: broadcasts to all at each step
+  slowShare: 0.01, // soak: share of the clients that stop reading
+  intervalMs: 1000, // soak: one broadcast every
+  reportS: 10, // soak: a mark with the figures so far every
+  graceMs: 5000, // soak: wait for the last deliveries at most
+  ackTimeoutMs: 30000, // soak: a broadcast's ack
   payloadBytes: 64,
   settleMs: 1000, // pause before reading memory of held connections
   hardTimeoutS: 300,
@@ -35,6 +43,10 @@ function parseArgs(argv) {
     if (!(key in DEFAULTS)) throw new Error(`unknown option ${flag}`);
     if (typeof DEFAULTS[key] === 'boolean') {
       opts[key] = true;
+    } else if (Array.isArray(DEFAULTS[key])) {
+      const values = String(rest[(i += 1)]).split(',').map(Number);
+      if (!values.length || !values.every(Number.isFinite)) throw new Error(`${flag} needs numbers, comma-separated`);
+      opts[key] = values;
     } else {
       const value = Number(rest[(i += 1)]);
       if (!Number.isFinite(value)) throw new Error(`${flag} needs a number`);

@@ -13,6 +13,7 @@ async function openMany(port, count, {
   deadlineMs = 60000,
   timeoutMs = 10000,
   maxFailures = 100,
+  transport = 'websocket',
   onEvent,
   onClose,
 } = {}) {
@@ -28,7 +29,7 @@ async function openMany(port, count, {
       next += 1;
       const started = now();
       try {
-        const client = await connect(port, { timeoutMs, onEvent, onClose });
+        const client = await connect(port, { transport, timeoutMs, onEvent, onClose });
         latencies.push(now() - started);
         clients.push(client);
       } catch (err) {

@@ -3,10 +3,13 @@
 // places its marks around the work to be measured ("start"/"end": the CPU
 // window; "held": connections open, for RSS and threads) and returns its
 // figures. `ops` is what the driver divides the server's CPU time by.
+// The `-polling` variants are the same scenarios with clients on the
+// long-polling transport (opts.transport), websocket otherwise.
 
 const { openMany, forEachBounded, closeAll } = require('./pool');
 const { FanOut } = require('./fanout');
 const { summarize, now, sleep } = require('./stats');
+const { soakScenario } = require('./soak');
 
 const MAX_MISSED_IN_A_ROW = 3; // incomplete fan-outs before a scenario gives up
 
@@ -15,6 +18,7 @@ function openOptions(opts, extra = {}) {
     concurrency: opts.concurrency,
     deadlineMs: opts.connectSeconds * 1000,
     timeoutMs: opts.timeoutMs,
+    transport: opts.transport,
     ...extra,
   };
 }
@@ -219,10 +223,86 @@ async function maxScenario(opts, control) {
   };
 }
 
+// RSS and broadcast fan-out as the connections grow: open connections up to
+// each step of opts.steps (held on, not reopened), let the server settle,
+// mark `held@N` (the driver reads RSS and threads; it may answer `stop` when
+// the next step would take the machine past what it can give), then
+// opts.broadcasts broadcasts to every held client, one at a time, between
+// `broadcast_start@N` and `broadcast_end@N` (several, so that the server's
+// CPU per delivery is more than a clock tick or two). The curve ends early at
+// a step that did not open all its connections or whose broadcasts did not
+// reach everybody.
+async function curveScenario(opts, control) {
+  const fanOut = new FanOut();
+  const data = 'x'.repeat(opts.payloadBytes);
+  let dropped = 0;
+  let seq = 0;
+  const clients = [];
+  const steps = [];
+  let stoppedBy = 'done';
+  await control.mark('start');
+  for (let i = 0; i < opts.steps.length; i += 1) {
+    const target = opts.steps[i];
+    const opened = await openMany(opts.port, Math.max(0, target - clients.length), openOptions(opts, {
+      deadlineMs: opts.seconds * 1000,
+      maxFailures: Math.max(100, Math.ceil(target / 10)),
+      onEvent: fanOut.onEvent,
+      onClose: () => { dropped += 1; },
+    }));
+    clients.push(...opened.clients);
+    await sleep(opts.settleMs);
+    const open = clients.filter((c) => c.open);
+    const next = i + 1 < opts.steps.length ? opts.steps[i + 1] : null;
+    const answer = await control.mark(`held@${target}`, { held: open.length, next });
+    // The newest connection triggers them, as in max.
+    const controller = open[open.length - 1];
+    const times = [];
+    let received = 0;
+    let complete = controller !== undefined;
+    await control.mark(`broadcast_start@${target}`);
+    for (let b = 0; b < opts.broadcasts && complete; b += 1) {
+      const res = await fanOut.trigger(controller, { seq: seq++, room: null, data }, open.length, opts.fanoutTimeoutMs);
+      times.push(res.ms);
+      received += res.received;
+      complete = res.complete;
+    }
+    await control.mark(`broadcast_end@${target}`);
+    steps.push({
+      target,
+      held: open.length,
+      opened: opened.clients.length,
+      connect_s: opened.elapsedMs / 1000,
+      stopped_by: opened.stoppedBy,
+      failures: opened.failures,
+      dropped,
+      broadcast: {
+        received, expected: open.length * times.length, complete, ms: summarize(times).p50, broadcasts: times.length,
+      },
+    });
+    if (opened.stoppedBy !== 'count') stoppedBy = `step ${target}: opening stopped by ${opened.stoppedBy}`;
+    else if (!complete) stoppedBy = `step ${target}: broadcast incomplete`;
+    else if (answer === 'stop' && next !== null) stoppedBy = `before ${next}: the driver's thread budget`;
+    if (stoppedBy !== 'done') break;
+  }
+  closeAll(clients);
+  return { op: 'connection', ops: clients.length, steps, stopped_by: stoppedBy, dropped };
+}
+
+// The same scenario on the long-polling transport.
+function overPolling(scenario) {
+  return (opts, control) => scenario({ ...opts, transport: 'polling' }, control)
+    .then((figures) => ({ ...figures, transport: 'polling' }));
+}
+
 module.exports = {
   connect: connectScenario,
+  'connect-polling': overPolling(connectScenario),
   echo: echoScenario,
+  'echo-polling': overPolling(echoScenario),
   broadcast: broadcastScenario,
+  'broadcast-polling': overPolling(broadcastScenario),
   rooms: roomsScenario,
   max: maxScenario,
+  curve: curveScenario,
+  soak: soakScenario,
 };

@@ -1,11 +1,13 @@
 'use strict';
-// A minimal Socket.IO v5 client over Engine.IO v4, websocket transport only,
-// default namespace only. It speaks the wire format directly (no
+// A minimal Socket.IO v5 client over Engine.IO v4, default namespace only,
+// over either transport: websocket (websocket.js, on `ws`) or HTTP
+// long-polling (polling.js). It speaks the wire format directly (no
 // socket.io-client) so that one Node process can hold thousands of
 // connections at a few KiB each and spend its CPU on the server, not on
-// client-side machinery.
+// client-side machinery. The transports only move Engine.IO packets (text);
+// everything Socket.IO is here, once, for both.
 //
-// Frames handled (text only):
+// Packets handled (text only):
 //   0{...}            Engine.IO open        -> answer with 40 (Socket.IO connect)
 //   2                 Engine.IO ping        -> answer with 3 (pong)
 //   1                 Engine.IO close
@@ -15,13 +17,16 @@
 //   42[...] 42<id>[...] event
 //   43<id>[...]       ack
 
-const WebSocket = require('ws');
+const { WebSocketTransport } = require('./websocket');
+const { PollingTransport } = require('./polling');
 
 class ConnectError extends Error {}
 
+const TRANSPORTS = { websocket: WebSocketTransport, polling: PollingTransport };
+
 class Client {
-  constructor(ws, onEvent) {
-    this.ws = ws;
+  constructor(transport, onEvent) {
+    this.transport = transport; // send(text), terminate(), pause()
     this.onEvent = onEvent; // (client, name, args) => void
     this.sid = null;
     this.open = false;
@@ -31,7 +36,7 @@ class Client {
   }
 
   emit(event, ...args) {
-    this.ws.send('42' + JSON.stringify([event, ...args]));
+    this.transport.send('42' + JSON.stringify([event, ...args]));
   }
 
   // Resolves with the ack's arguments (an array); rejects after timeoutMs or
@@ -44,19 +49,19 @@ class Client {
         reject(new Error(`ack timeout for ${event}`));
       }, timeoutMs);
       this.acks.set(id, { resolve, reject, timer });
-      this.ws.send('42' + id + JSON.stringify([event, arg]));
+      this.transport.send('42' + id + JSON.stringify([event, arg]));
     });
   }
 
   close() {
     this.open = false;
-    this.ws.terminate();
+    this.transport.terminate();
   }
 
   _onText(text) {
     const eioType = text.charCodeAt(0);
     if (eioType === 0x32 /* '2' ping */) {
-      this.ws.send('3');
+      this.transport.send('3');
       return;
     }
     if (eioType !== 0x34 /* '4' message */) return; // open/close handled by connect()
@@ -86,13 +91,15 @@ class Client {
   }
 }
 
-// Opens one connection and resolves once the Socket.IO connect is acknowledged.
-function connect(port, { timeoutMs = 10000, onEvent = () => {}, onClose = () => {} } = {}) {
-  const url = `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`;
-  // No permessage-deflate: browsers offer it, but payloads here are small and
-  // compression would measure zlib rather than the Socket.IO stack.
-  const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
-  const client = new Client(ws, onEvent);
+// Opens one connection over `transport` ('websocket' or 'polling') and
+// resolves once the Socket.IO connect is acknowledged.
+function connect(port, {
+  transport = 'websocket', timeoutMs = 10000, onEvent = () => {}, onClose = () => {},
+} = {}) {
+  const Transport = TRANSPORTS[transport];
+  if (Transport === undefined) return Promise.reject(new ConnectError(`unknown transport ${transport}`));
+  const carrier = new Transport(port, timeoutMs);
+  const client = new Client(carrier, onEvent);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (err) => {
@@ -100,7 +107,7 @@ function connect(port, { timeoutMs = 10000, onEvent = () => {}, onClose = () => 
       settled = true;
       clearTimeout(timer);
       if (err) {
-        ws.terminate();
+        carrier.terminate();
         reject(err);
       } else {
         client.open = true;
@@ -108,29 +115,28 @@ function connect(port, { timeoutMs = 10000, onEvent = () => {}, onClose = () => 
       }
     };
     const timer = setTimeout(() => settle(new ConnectError('timeout')), timeoutMs);
-    ws.on('error', (err) => settle(new ConnectError(err.code || err.message)));
-    ws.on('close', () => {
+    carrier.onError = (err) => settle(new ConnectError(err.code || err.message));
+    carrier.onClose = () => {
       const wasOpen = client.open;
       client._onClosed();
       settle(new ConnectError('closed during handshake'));
       if (wasOpen) onClose(client);
-    });
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      const text = data.toString();
+    };
+    carrier.onText = (text) => {
       if (settled) {
         client._onText(text);
       } else if (text.startsWith('0{')) {
         client.sid = JSON.parse(text.slice(1)).sid;
-        ws.send('40');
+        carrier.send('40');
       } else if (text.startsWith('40')) {
         settle();
       } else if (text.startsWith('44')) {
         settle(new ConnectError('connect refused: ' + text.slice(2)));
       } else if (text === '2') {
-        ws.send('3');
+        carrier.send('3');
       }
-    });
+    };
+    carrier.start();
   });
 }
 

@@ -59,6 +59,7 @@ def emit(
     include_self: bool = True,
     skip_sid: str | Iterable[str] | None = None,
     ignore_queue: bool = False,
+    volatile: bool = False,
 ) -> None:
     """Emit `event` from a handler: to its client, unless `to` or `broadcast` say more.
 
@@ -75,6 +76,8 @@ def emit(
     :param to: a room, a sid, or a list of them (``room`` is an alias).
     :param include_self: ``False`` leaves out the current client.
     :param skip_sid: a sid (or a list) to leave out.
+    :param volatile: a client that does not keep up may miss it, rather than be
+        disconnected as a slow consumer.
     """
     socketio = _socketio()
     namespace = _namespace(namespace)
@@ -85,7 +88,7 @@ def emit(
             log.info("emit(%r): the client is not connected to %s; not sent", event, namespace)
             return
     target = socketio.target(to, namespace, skip_sid, include_self, ignore_queue)
-    socketio.emit_to(target, event, *args, callback=callback)
+    socketio.emit_to(target, event, *args, callback=callback, volatile=volatile)
 
 
 def send(

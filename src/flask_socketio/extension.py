@@ -222,7 +222,12 @@ class SocketIO(Registry):
         return Target.of(namespace, to, skip_sid, ignore_queue)
 
     def emit_to(
-        self, target: Target, event: str, *args: Any, callback: Callable[..., Any] | None = None
+        self,
+        target: Target,
+        event: str,
+        *args: Any,
+        callback: Callable[..., Any] | None = None,
+        volatile: bool = False,
     ) -> None:
         """Emit `event` to the clients of `target` (see :meth:`target`).
 
@@ -231,7 +236,7 @@ class SocketIO(Registry):
         """
         if callback is not None:
             callback = self.dispatcher.callback_in_context(callback)
-        self.server.emit_to(target, event, event_args(args), callback)
+        self.server.emit_to(target, event, event_args(args), callback, volatile)
 
     def emit(
         self,
@@ -244,6 +249,7 @@ class SocketIO(Registry):
         skip_sid: str | Iterable[str] | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
     ) -> None:
         """Emit `event` from the server: to everyone on the namespace, a room, or one sid.
 
@@ -257,11 +263,13 @@ class SocketIO(Registry):
         :param include_self: ``False`` skips the client of the current handler.
         :param skip_sid: a sid (or a list) to leave out.
         :param callback: called with the client's ack (one client only).
+        :param volatile: a client that does not keep up may miss it (rather
+            than be disconnected as a slow consumer); see ``volatile_overflow``.
         """
         target = self.target(
             to if to is not None else room, namespace, skip_sid, include_self, ignore_queue
         )
-        self.emit_to(target, event, *args, callback=callback)
+        self.emit_to(target, event, *args, callback=callback, volatile=volatile)
 
     def send(
         self,

@@ -61,11 +61,15 @@ class FlaskConnection:
     """What the extension keeps per connection: its app, the template of its
     event contexts, the result of matching its URL, and its forked session."""
 
-    __slots__ = ("app", "template", "url_match", "session")
+    __slots__ = ("app", "template", "values", "lists", "url_match", "session")
 
     def __init__(self, app: flask.Flask) -> None:
         self.app = app
         self.template: EventRequestContext | None = None
+        #: The template's attributes but its lists, and the names of those
+        #: (the mutable state of a context, made anew for each event).
+        self.values: dict[str, Any] = {}
+        self.lists: tuple[str, ...] = ()
         self.url_match: tuple[Any, Any, Any] | None = None
         self.session: ManagedSession | None = None
 
@@ -88,22 +92,29 @@ class EventRequestContext(RequestContext):
         cls, state: FlaskConnection, environ: Environ, session: SessionMixin | None = None
     ) -> EventRequestContext:
         """A fresh context for one event of the connection `state`."""
-        app = state.app
         template = state.template
         if template is None:
             template = cls.__new__(cls)
             template.connection = state
-            RequestContext.__init__(template, app, environ)
+            RequestContext.__init__(template, state.app, environ)
             state.template = template
+            attributes = vars(template)
+            state.lists = tuple(k for k, v in attributes.items() if type(v) is list)
+            state.values = {k: v for k, v in attributes.items() if k not in state.lists}
         ctx = cls.__new__(cls)
+        values = vars(ctx)
+        values.update(state.values)
         # A context not yet pushed holds only empty lists as mutable state.
-        values = {k: [] if type(v) is list else v for k, v in vars(template).items()}
-        request = app.request_class(environ)
-        request.json_module = app.json
-        if template.url_adapter is None:
-            request.routing_exception = template.request.routing_exception
+        for name in state.lists:
+            values[name] = []
+        # A new request object, as a shallow copy of the template's (never
+        # pushed, so never touched by handlers): what it parsed from the
+        # environ is not parsed again, and no attribute an earlier event set
+        # on its request is seen by this one.
+        first = template.request
+        request = object.__new__(type(first))
+        vars(request).update(vars(first))
         values["request"] = request
-        vars(ctx).update(values)
         if session is not None:
             set_session(ctx, session)
         return ctx

@@ -28,8 +28,12 @@ name                                        type       labels: what
                                                        emit reached (fan-out)
 ``socketio_outgoing_queue_packets``         gauge      packets waiting in outgoing queues now
 ``socketio_outgoing_queue_max_packets``     gauge      the longest outgoing queue now
+``socketio_outgoing_queue_bytes``           gauge      bytes waiting to be sent now (queued, and
+                                                       handed to writer tasks)
+``socketio_dropped_packets_total``          counter    volatile packets dropped from queues over
+                                                       their bounds
 ``socketio_slow_consumer_closes_total``     counter    sessions closed because their queue went
-                                                       over ``max_queue_size``
+                                                       over its bounds with nothing to drop
 ``socketio_mq_published_total``             counter    method: messages sent to the message queue
 ``socketio_mq_received_total``              counter    method: messages from other processes
 ``socketio_mq_errors_total``                counter    direction (publish, receive): failures
@@ -215,9 +219,15 @@ class Families:
         self.queue_max = gauge(
             "socketio_outgoing_queue_max_packets", "The longest outgoing queue", mode="livemax"
         )
+        self.queue_bytes = gauge(
+            "socketio_outgoing_queue_bytes", "Bytes waiting to be sent (queued and in flight)"
+        )
+        self.dropped = counter(
+            "socketio_dropped_packets", "Volatile packets dropped from queues over their bounds"
+        )
         self.slow_consumers = counter(
             "socketio_slow_consumer_closes",
-            "Sessions closed because their outgoing queue went over max_queue_size",
+            "Sessions closed because their outgoing queue went over its bounds",
         )
         self.mq_published = counter(
             "socketio_mq_published", "Messages published to the message queue", ("method",)
@@ -270,7 +280,7 @@ class Families:
         """Set the gauges from the servers' state now."""
         clients: dict[tuple[str, ...], float] = {}
         sessions: dict[tuple[str, ...], float] = {(t,): 0 for t in TRANSPORTS}
-        queued, longest = 0, 0
+        queued, longest, waiting = 0, 0, 0
         connected: list[bool] = []
         for server in list(self.servers):
             for namespace, rooms in list(server.manager.rooms.items()):
@@ -283,6 +293,7 @@ class Families:
                 length = len(session.queue)
                 queued += length
                 longest = max(longest, length)
+                waiting += session.queued_bytes + session.in_flight
             manager = server.manager
             if isinstance(manager, PubSubManager) and not manager.write_only:
                 connected.append(manager.connected)
@@ -290,6 +301,7 @@ class Families:
         self._set(self.engine_sessions, sessions)
         self.queue_packets.set(queued)
         self.queue_max.set(longest)
+        self.queue_bytes.set(waiting)
         if connected:
             self.mq_connected.set(1 if all(connected) else 0)
 
@@ -450,6 +462,9 @@ class Metrics(Observer):
         transport = session.transport
         self.families.packets_out_by[transport].inc(count)
         self.families.bytes_out_by[transport].inc(size)
+
+    def packets_dropped(self, session: Session, count: int) -> None:
+        self.families.dropped.inc(count)
 
     def queue_overflow(self, session: Session) -> None:
         self.families.slow_consumers.inc()

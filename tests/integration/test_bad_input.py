@@ -12,6 +12,8 @@ import requests
 import socketio
 import websocket
 
+from tests.wire import engine_url, next_frame, open_websocket, wait_for_log, ws_frame
+
 APP = "tests.integration.apps.protocol_app:app"
 
 
@@ -40,11 +42,6 @@ def assert_alive(server, bystander):
     fresh.disconnect()
 
 
-def engine_url(server, **query):
-    params = {"EIO": "4", "transport": "polling", **query}
-    return f"{server.url}/socket.io/?" + "&".join(f"{k}={v}" for k, v in params.items())
-
-
 def handshake(server, **query):
     response = requests.get(engine_url(server, **query), timeout=5)
     assert response.status_code == 200
@@ -52,15 +49,6 @@ def handshake(server, **query):
     if query.get("EIO") == "3":
         text = text.split(":", 1)[1]
     return json.loads(text[1:])["sid"]
-
-
-def wait_for_log(server, text, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in server.log():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} not in server log:\n{server.log()[-3000:]}")
 
 
 @pytest.mark.parametrize(
@@ -103,9 +91,7 @@ def test_malformed_engine_packet_closes_only_that_session(server, bystander):
 
 @pytest.mark.parametrize("bad", ['4abc', '42{}', '42abc["x"]', '48', '451-["x"]', '42["connect"]'])
 def test_malformed_socketio_packet_over_websocket(server, bystander, bad):
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=5)
-    assert ws.recv().startswith("0{")
+    ws = open_websocket(server)
     ws.send("40")
     assert ws.recv().startswith("40{")
     ws.send(bad)
@@ -128,9 +114,7 @@ def test_oversized_polling_post(server, bystander):
 
 
 def test_oversized_websocket_message(server, bystander):
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=5)
-    ws.recv()
+    ws = open_websocket(server)
     ws.send("40")
     ws.recv()
     ws.send('42["echo","' + "x" * 3000 + '"]')
@@ -141,64 +125,40 @@ def test_oversized_websocket_message(server, bystander):
     assert_alive(server, bystander)
 
 
-def _open_websocket(server):
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=5)
-    assert ws.recv().startswith("0{")
-    return ws
-
-
-def _next_frame(ws, opcode):
-    """The data of the next frame with `opcode`, skipping pings and events."""
-    while True:
-        got, data = ws.recv_data(control_frame=True)
-        if got == opcode:
-            return data
-
-
-def _raw_frame(head: int, payload: bytes, masked: bool = True) -> bytes:
-    """A client frame written by hand, to break the rules websocket-client keeps."""
-    if not masked:
-        return bytes([head, len(payload)]) + payload
-    mask = b"\x01\x02\x03\x04"
-    return bytes([head, 0x80 | len(payload)]) + mask + bytes(
-        byte ^ mask[i % 4] for i, byte in enumerate(payload))
-
-
 @pytest.mark.parametrize(
     "frame,code",
     [
-        (_raw_frame(0x81, b"40", masked=False), 1002),  # client frames must be masked
-        (_raw_frame(0x83, b"40"), 1002),  # reserved opcode
-        (_raw_frame(0xC1, b"40"), 1002),  # RSV1 set, no extension agreed
-        (_raw_frame(0x80, b"40"), 1002),  # continuation of nothing
-        (_raw_frame(0x89, b"x" * 126), 1002),  # control frame over 125 bytes
-        (_raw_frame(0x81, b"4\xff\xfe"), 1007),  # text that is not UTF-8
+        (ws_frame(0x81, b"40", masked=False), 1002),  # client frames must be masked
+        (ws_frame(0x83, b"40"), 1002),  # reserved opcode
+        (ws_frame(0xC1, b"40"), 1002),  # RSV1 set, no extension agreed
+        (ws_frame(0x80, b"40"), 1002),  # continuation of nothing
+        (ws_frame(0x89, b"x" * 126), 1002),  # control frame over 125 bytes
+        (ws_frame(0x81, b"4\xff\xfe"), 1007),  # text that is not UTF-8
     ],
     ids=["unmasked", "opcode", "rsv1", "continuation", "long-ping", "utf8"],
 )
 def test_websocket_protocol_violation(server, bystander, frame, code):
-    ws = _open_websocket(server)
+    ws = open_websocket(server)
     ws.sock.sendall(frame)
-    data = _next_frame(ws, websocket.ABNF.OPCODE_CLOSE)
+    data = next_frame(ws, websocket.ABNF.OPCODE_CLOSE)
     assert int.from_bytes(data[:2], "big") == code
     wait_for_log(server, "websocket protocol error")
     assert_alive(server, bystander)
 
 
 def test_websocket_ping_fragments_and_close(server, bystander):
-    ws = _open_websocket(server)
+    ws = open_websocket(server)
     ws.send("40")
     ws.ping(b"are you there")
-    assert _next_frame(ws, websocket.ABNF.OPCODE_PONG) == b"are you there"
+    assert next_frame(ws, websocket.ABNF.OPCODE_PONG) == b"are you there"
     ws.send_frame(websocket.ABNF.create_frame('421["ec', websocket.ABNF.OPCODE_TEXT, fin=0))
     ws.send_frame(websocket.ABNF.create_frame('ho","fr', websocket.ABNF.OPCODE_CONT, fin=0))
     ws.send_frame(websocket.ABNF.create_frame('agment"]', websocket.ABNF.OPCODE_CONT, fin=1))
-    while not (text := _next_frame(ws, websocket.ABNF.OPCODE_TEXT).decode()).startswith("43"):
+    while not (text := next_frame(ws, websocket.ABNF.OPCODE_TEXT).decode()).startswith("43"):
         pass  # the connect reply and the welcome event
     assert text == '431["fragment"]'
     ws.send_close(4001)
-    assert int.from_bytes(_next_frame(ws, websocket.ABNF.OPCODE_CLOSE)[:2], "big") == 4001
+    assert int.from_bytes(next_frame(ws, websocket.ABNF.OPCODE_CLOSE)[:2], "big") == 4001
     assert_alive(server, bystander)
 
 
@@ -224,9 +184,7 @@ def test_disallowed_origin(server, bystander, async_mode):
 
 
 def test_ping_timeout_reaps_silent_client(server, bystander):
-    ws = websocket.create_connection(
-        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=5)
-    ws.recv()
+    ws = open_websocket(server)
     ws.send("40")
     sid = json.loads(ws.recv()[2:])["sid"]
     assert ws.recv().startswith('42["welcome"')

@@ -22,6 +22,8 @@ import requests
 import socketio
 import websocket
 
+from tests.wire import v3_binary_payload, v3_packets, v3_payload, wait_for_log
+
 APP = "tests.integration.apps.old_clients_app:app"
 ENV = {"PING_INTERVAL": "1", "PING_TIMEOUT": "1", "CONNECT_TIMEOUT": "1.5", "MAX_BUFFER": "2000"}
 OPEN_KEYS = {"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"}
@@ -46,29 +48,6 @@ def bystander(server):
     client.disconnect()
 
 
-def frame(*packets: str) -> str:
-    """A v3 text payload: each packet as `<UTF-16 length>:<packet>`."""
-    return "".join(f"{len(p.encode('utf-16-le')) // 2}:{p}" for p in packets)
-
-
-def packets(payload: str) -> list[str]:
-    """Split a v3 text payload, checking each length in UTF-16 units."""
-    out = []
-    pos = 0
-    while pos < len(payload):
-        length, colon, _ = payload[pos:pos + 12].partition(":")
-        assert colon and length.isdigit(), payload
-        pos += len(length) + 1
-        end, units = pos, 0
-        while units < int(length):
-            units += 2 if ord(payload[end]) > 0xFFFF else 1
-            end += 1
-        assert units == int(length), payload
-        out.append(payload[pos:end])
-        pos = end
-    return out
-
-
 def norm(packet: str) -> tuple:
     """An Engine.IO message holding a Socket.IO packet, with its JSON parsed."""
     match = re.fullmatch(r"4(\d)(\d+-)?(/[^,]*,)?(\d*)(.*)", packet, re.S)
@@ -76,16 +55,6 @@ def norm(packet: str) -> tuple:
         return (packet,)
     *head, data = match.groups()
     return (*head, json.loads(data) if data else None)
-
-
-def binary_frame(*packets: str | bytes) -> bytes:
-    """A v3 binary (XHR2) payload: marker, length digits, 0xFF, packet."""
-    out = b""
-    for packet in packets:
-        data = packet.encode() if isinstance(packet, str) else packet
-        marker = 0 if isinstance(packet, str) else 1
-        out += bytes([marker, *(int(d) for d in str(len(data))), 0xFF]) + data
-    return out
 
 
 class V3:
@@ -128,20 +97,20 @@ class V3:
         Packets are compared with their JSON parsed: whether the server
         escapes non-ASCII characters is its own business.
         """
-        want = [norm(p) for payload in expected for p in packets(payload)]
+        want = [norm(p) for payload in expected for p in v3_packets(payload)]
         got: list[str] = []
         deadline = time.monotonic() + 5
         while len(got) < len(want) and time.monotonic() < deadline:
             response = self.get()
             assert response.status_code == 200, response.text
             assert response.headers["Content-Type"] == TEXT
-            got += [p for p in packets(response.text) if p != "6"]
+            got += [p for p in v3_packets(response.text) if p != "6"]
         assert [norm(p) for p in got] == want, got
         return got
 
     def connected(self) -> None:
         """The implicit CONNECT of "/", then what the app's connect handler emits."""
-        self.receive("2:40", frame(f'42["welcome",{{"sid":"{self.sid}","auth":null}}]'))
+        self.receive("2:40", v3_payload(f'42["welcome",{{"sid":"{self.sid}","auth":null}}]'))
 
     def ws(self, **query: str) -> websocket.WebSocket:
         url = self.url("websocket", sid=self.sid, **query).replace("http://", "ws://")
@@ -156,21 +125,12 @@ def assert_closed(ws: websocket.WebSocket) -> None:
                 raise ConnectionError("closed")
 
 
-def wait_for_log(server, text: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in server.log():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} not in the server log:\n{server.log()[-3000:]}")
-
-
 def assert_alive(server, bystander) -> None:
     assert bystander.call("echo", "alive", timeout=5) == "alive"
     fresh = V3(server)
     fresh.connected()
-    assert fresh.post(frame('421["echo","new"]')).text == "ok"
-    fresh.receive(frame('431["new"]'))
+    assert fresh.post(v3_payload('421["echo","new"]')).text == "ok"
+    fresh.receive(v3_payload('431["new"]'))
 
 
 def disconnect_reason(bystander, sid: str) -> str | None:
@@ -205,27 +165,27 @@ def test_events_and_namespaces_over_polling(server):
     session = V3(server, b64="1")
     session.connected()
     # "40": old clients never CONNECT to "/" (joined at the handshake): ignored.
-    response = session.post(frame("40", '420["echo","€"]', "40/chat,", "40/private?key=nope,",
+    response = session.post(v3_payload("40", '420["echo","€"]', "40/chat,", "40/private?key=nope,",
                                   "40/private?key=open%20sesame,", "40/nowhere,"))
     assert (response.status_code, response.text) == (200, "ok")
     assert response.headers["Content-Type"].startswith("text/html")
-    session.receive(frame('430["€"]', "40/chat,", '42/chat,["welcome","chat"]',
+    session.receive(v3_payload('430["€"]', "40/chat,", '42/chat,["welcome","chat"]',
                           '44/private,"Forbidden namespace"', "40/private,",
                           '44/nowhere,"Invalid namespace"'))
     # python-socketio 4 sends the CONNECT of a namespace without the comma.
-    assert session.post(frame("41/chat,", "40/chat")).text == "ok"
-    session.receive(frame("40/chat,", '42/chat,["welcome","chat"]'))
-    assert session.post(frame('42/chat,7["echo","x"]')).text == "ok"
-    session.receive(frame('43/chat,7["chat:x"]'))
+    assert session.post(v3_payload("41/chat,", "40/chat")).text == "ok"
+    session.receive(v3_payload("40/chat,", '42/chat,["welcome","chat"]'))
+    assert session.post(v3_payload('42/chat,7["echo","x"]')).text == "ok"
+    session.receive(v3_payload('43/chat,7["chat:x"]'))
 
 
 def test_lengths_count_utf16_units(server):
     session = V3(server)
     session.connected()
     packet = '420["echo","😀 € x"]'
-    assert session.post(frame(packet)).text == "ok"
-    assert len(packet) == 19 and frame(packet).startswith("20:")  # the emoji counts 2
-    session.receive(frame('430["😀 € x"]'))
+    assert session.post(v3_payload(packet)).text == "ok"
+    assert len(packet) == 19 and v3_payload(packet).startswith("20:")  # the emoji counts 2
+    session.receive(v3_payload('430["😀 € x"]'))
 
 
 def test_client_ping_over_polling_gets_pong(server):
@@ -244,7 +204,7 @@ def test_xhr2_binary_payloads(server):
     body = bytes.fromhex(
         "000403ff3435312d305b226563686f222c7b225f706c616365686f6c646572223a747275652c226e756d2"
         "23a307d5d0104ff04deadbe")
-    assert body == binary_frame(f'451-0["echo",{PLACEHOLDER}]', b"\x04\xde\xad\xbe")
+    assert body == v3_binary_payload(f'451-0["echo",{PLACEHOLDER}]', b"\x04\xde\xad\xbe")
     response = session.post(body)
     assert (response.status_code, response.text) == (200, "ok")
     response = session.get()
@@ -253,22 +213,22 @@ def test_xhr2_binary_payloads(server):
         "000306ff3436312d305b7b225f706c616365686f6c646572223a747275652c226e756d223a307d5d0104"
         "ff04deadbe")
     # A text batch from a binary-capable client may carry base64 packets.
-    assert session.post(frame(f'451-["emit_back",{PLACEHOLDER}]', "b4AQIDBA==")).text == "ok"
+    assert session.post(v3_payload(f'451-["emit_back",{PLACEHOLDER}]', "b4AQIDBA==")).text == "ok"
     response = session.get()
     assert response.headers["Content-Type"] == BINARY
-    assert response.content == binary_frame(f'451-1["server_event",{PLACEHOLDER}]',
+    assert response.content == v3_binary_payload(f'451-1["server_event",{PLACEHOLDER}]',
                                             b"\x04\x01\x02\x03\x04")
-    assert session.post(binary_frame(f"461-1[{PLACEHOLDER}]", b"\x04\xff")).text == "ok"
-    assert session.post(frame('421["get_ack"]')).text == "ok"
+    assert session.post(v3_binary_payload(f"461-1[{PLACEHOLDER}]", b"\x04\xff")).text == "ok"
+    assert session.post(v3_payload('421["get_ack"]')).text == "ok"
     response = session.get()
-    assert response.content == binary_frame(f"461-1[[{PLACEHOLDER}]]", b"\x04\xff")
+    assert response.content == v3_binary_payload(f"461-1[[{PLACEHOLDER}]]", b"\x04\xff")
 
 
 def test_b64_binary_payloads(server):
     session = V3(server, b64="1")
     session.connected()
-    assert session.post(frame(f'451-0["echo","€",{PLACEHOLDER}]', "b4AQIDBA==")).text == "ok"
-    got = session.receive(frame(f'461-0["€",{PLACEHOLDER}]', "b4AQIDBA=="))
+    assert session.post(v3_payload(f'451-0["echo","€",{PLACEHOLDER}]', "b4AQIDBA==")).text == "ok"
+    got = session.receive(v3_payload(f'461-0["€",{PLACEHOLDER}]', "b4AQIDBA=="))
     assert got[1] == "b4AQIDBA=="  # the whole `b4...` string is counted
 
 
@@ -279,20 +239,20 @@ def test_jsonp_polling(server):
     response = session.get()
     assert response.text.startswith('___eio[0]("2:40')
     assert response.headers["Content-Type"] == "text/javascript; charset=UTF-8"
-    welcome = frame(f'42["welcome",{{"sid":"{session.sid}","auth":null}}]')
+    welcome = v3_payload(f'42["welcome",{{"sid":"{session.sid}","auth":null}}]')
     assert response.text == f"___eio[0]({json.dumps('2:40' + welcome)});"
     response = session.post(b"d=15%3A420%5B%22echo%22%2C%22a%22%5D")
     assert (response.status_code, response.text) == (200, "ok")
     assert session.get().text == '___eio[0]("8:430[\\"a\\"]");'
     # The client's escaping of newlines (engine.io-client 3, polling-jsonp):
     # an escaped "\n" in the payload is sent as "\\n", a raw newline as "\n".
-    payload = frame('421["echo","a\\nb\u2028"]')
+    payload = v3_payload('421["echo","a\\nb\u2028"]')
     escaped = payload.replace("\\n", "\\\n").replace("\n", "\\n")
     assert session.post(("d=" + quote(escaped)).encode()).text == "ok"
     answer = session.get().text
     assert "\u2028" not in answer and "\n" not in answer  # both end a line of JavaScript
     literal = re.fullmatch(r'___eio\[0\]\((".*")\);', answer).group(1)
-    (packet,) = packets(json.loads(literal))
+    (packet,) = v3_packets(json.loads(literal))
     assert norm(packet) == norm('431["a\\nb\u2028"]')
 
 
@@ -395,13 +355,13 @@ def test_pinging_client_outlives_the_connect_timeout(server):
         assert session.post("1:2").text == "ok"
         assert session.get().text == "1:3"
         time.sleep(0.3)
-    assert session.post(frame('421["echo","late"]')).text == "ok"
-    session.receive(frame('431["late"]'))
+    assert session.post(v3_payload('421["echo","late"]')).text == "ok"
+    session.receive(v3_payload('431["late"]'))
 
 
 def test_refused_client_meets_the_connect_timeout(server):
     session = V3(server, token="bad")
-    session.receive(frame('44{"reason":"bad token"}'))
+    session.receive(v3_payload('44{"reason":"bad token"}'))
     deadline = time.monotonic() + float(ENV["CONNECT_TIMEOUT"]) + 2
     status = 200
     while status == 200 and time.monotonic() < deadline:
@@ -458,9 +418,9 @@ def test_malformed_payload_is_refused_whole(server, bystander, bad):
     session.connected()
     token = f"leak-{uuid.uuid4()}"
     if isinstance(bad, bytes):
-        body: str | bytes = binary_frame(broadcast_prefix(token)) + bad
+        body: str | bytes = v3_binary_payload(broadcast_prefix(token)) + bad
     else:
-        body = frame(broadcast_prefix(token)) + bad
+        body = v3_payload(broadcast_prefix(token)) + bad
     response = session.post(body)
     assert response.status_code == 400
     assert response.headers["Content-Type"] == "application/json"
@@ -509,7 +469,7 @@ def test_other_versions_requests_do_not_reach_a_v3_session(server, bystander):
 
 def test_oversized_v3_post(server, bystander):
     session = V3(server)
-    response = session.post(frame('42["echo","' + "x" * 3000 + '"]'))
+    response = session.post(v3_payload('42["echo","' + "x" * 3000 + '"]'))
     assert response.status_code == 413
     wait_for_log(server, f"{session.sid}: POST of")
     assert_alive(server, bystander)
@@ -518,7 +478,7 @@ def test_oversized_v3_post(server, bystander):
 def test_malformed_socketio_packet_from_v3_client(server, bystander):
     session = V3(server)
     session.connected()
-    assert session.post(frame("42{}")).text == "ok"
+    assert session.post(v3_payload("42{}")).text == "ok"
     wait_for_log(server, f"{session.sid}: malformed Socket.IO packet")
     assert session.get().status_code in (200, 400)
     assert session.get().json()["code"] == 1

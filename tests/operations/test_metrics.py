@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import Client
 
 from flask_socketio import SocketIO
+from flask_socketio.managers import Target
 from flask_socketio.server import Server, WSGIApp
 from flask_socketio.wire import engineio as eio
 from tests.conftest import ROOT, require
@@ -185,7 +186,7 @@ def test_event_names_and_namespaces_are_bounded() -> None:
     }
 
 
-def test_a_slow_consumer_close_is_counted() -> None:
+def test_slow_consumer_drops_and_close_are_counted() -> None:
     registry = CollectorRegistry()
     sio = Server(async_mode="threading", max_queue_size=5)
     from flask_socketio.metrics import Metrics
@@ -196,11 +197,24 @@ def test_a_slow_consumer_close_is_counted() -> None:
     sid = json.loads(eio.decode_payload(opened.data, 4, False)[0].data)["sid"]
     body, _ = eio.encode_payload([eio.Packet(eio.MESSAGE, "0")], 4, False, None)
     http.post(f"/socket.io/?EIO=4&transport=polling&sid={sid}", data=body)
-    for n in range(10):  # nobody polls: the queue overflows
+    # the CONNECT is handled on the pool: wait for the CONNECT reply in the queue
+    wait_until(lambda: len(sio.eio.sessions[sid].queue) == 1, what="connected")
+    for n in range(4):  # nobody polls: the queue fills up (the CONNECT reply is in it)
+        sio.emit_to(Target.of("/"), "tick", [n], volatile=True)
+    samples = parse(http.get("/metrics").get_data(as_text=True))
+    assert value(samples, "socketio_outgoing_queue_packets") == 5
+    assert value(samples, "socketio_outgoing_queue_max_packets") == 5
+    assert value(samples, "socketio_outgoing_queue_bytes") > 0
+    sio.emit_to(Target.of("/"), "tick", [4], volatile=True)  # one over: that tick is dropped
+    samples = parse(http.get("/metrics").get_data(as_text=True))
+    assert value(samples, "socketio_dropped_packets_total") == 1
+    assert value(samples, "socketio_slow_consumer_closes_total") == 0
+    for n in range(5):  # each makes room by dropping a queued tick; the fifth finds none
         sio.emit("flood", n)
     samples = parse(http.get("/metrics").get_data(as_text=True))
+    assert value(samples, "socketio_dropped_packets_total") == 5
     assert value(samples, "socketio_slow_consumer_closes_total") == 1
-    assert value(samples, "socketio_engine_disconnects_total", reason="transport error") == 1
+    assert value(samples, "socketio_engine_disconnects_total", reason="slow consumer") == 1
 
 
 def test_metrics_on_a_port_of_their_own() -> None:

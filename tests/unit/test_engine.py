@@ -243,3 +243,62 @@ def test_arbitrary_packets_raise_nothing_and_close_at_most_their_session(
     assert not bystander.closed
     bystander.close()
     session.close()
+
+
+# -- outgoing bounds and the slow-consumer policy -----------------------------------
+
+
+def polling_session(**options: Any) -> tuple[Session, list[str]]:
+    """A polling session (packets wait in its queue) and the reasons it closed for."""
+    from flask_socketio.drivers import load_driver
+
+    config = EngineConfig.build(**options)
+    closed: list[str] = []
+    session = Session("s", 4, config, load_driver("threading"), lambda s, r: closed.append(r))
+    return session, closed
+
+
+def message(text: str, volatile: int = 0) -> eio.Packet:
+    packet = eio.Packet(eio.MESSAGE, text)
+    packet.volatile = volatile
+    return packet
+
+
+def test_a_client_over_its_packet_or_byte_bound_is_a_slow_consumer() -> None:
+    session, closed = polling_session(max_queue_size=3)
+    session.send_many([message("a"), message("b"), message("c")])
+    assert not session.closed
+    session.send(message("d"))
+    assert session.closed and closed == ["slow consumer"]
+    session, closed = polling_session(max_queue_bytes=10)
+    session.send(message("x" * 8))
+    session.send(message("y" * 8))
+    assert closed == ["slow consumer"]
+
+
+def test_volatile_packets_go_first_newest_or_oldest() -> None:
+    session, closed = polling_session(max_queue_size=3)
+    session.send_many([message("keep"), message("v1", volatile=1), message("v2", volatile=2)])
+    session.send(message("v3", volatile=3))  # drop_new: v3 itself goes
+    session.send(message("new"))  # then v2, the newest volatile left
+    assert [p.data for p in session.queue] == ["keep", "v1", "new"] and session.dropped == 2
+    session, _ = polling_session(max_queue_size=3, volatile_overflow="drop_oldest")
+    session.send_many([message("v1", volatile=1), message("v2", volatile=2), message("x")])
+    session.send(message("y"))
+    assert [p.data for p in session.queue] == ["v2", "x", "y"]
+    # the parts of one message go together
+    session, _ = polling_session(max_queue_size=4)
+    session.send_many([message("a"), message("b1", volatile=7), message("b2", volatile=7)])
+    session.send_many([message("c"), message("d")])
+    assert [p.data for p in session.queue] == ["a", "c", "d"] and not session.closed
+    # nothing volatile left to drop: disconnected
+    session.send_many([message("e"), message("f")])
+    assert session.closed
+
+
+def test_a_poll_takes_the_queue_and_its_byte_count() -> None:
+    session, _ = polling_session()
+    session.send_many([message("abc"), message("de")])
+    assert session.queued_bytes == 7
+    assert [p.data for p in session.poll(0)] == ["abc", "de"]
+    assert session.queued_bytes == 0

@@ -120,6 +120,13 @@ class Driver(Protocol):
         patching is on (nothing to say in threading mode)."""
         ...
 
+    def try_send(self, sock: Any, data: bytes) -> int | None:
+        """Send what the socket takes now, without waiting: the count sent (0
+        when its buffer is full), or None when this socket cannot be written
+        without waiting (TLS served by Python): the caller then writes on a
+        task of its own."""
+        ...
+
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's socket for a websocket upgrade request, or None when the
         web server gives no access to it."""

@@ -9,6 +9,7 @@ not, `Driver.serve` and `Driver.warn_unpatched` say so in a log warning.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -68,6 +69,17 @@ class Driver(GreenDriver):
 
     def is_patched(self) -> bool:
         return bool(patcher.is_monkey_patched("socket") and patcher.is_monkey_patched("thread"))
+
+    def try_send(self, sock: Any, data: bytes) -> int | None:
+        if isinstance(sock, ssl.SSLSocket):
+            return None
+        raw = getattr(sock, "fd", sock)  # a green socket's own, non-blocking, socket
+        if isinstance(raw, ssl.SSLSocket):
+            return None
+        try:
+            return int(raw.send(data))
+        except (BlockingIOError, InterruptedError):
+            return 0
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's green socket, taken over for a websocket.

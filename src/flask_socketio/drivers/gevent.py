@@ -1,6 +1,6 @@
 """The gevent async mode: greenlets and gevent's pywsgi server.
 
-Websockets work three ways, all ending in our own framing (wsproto) on the
+Websockets work three ways, all ending in our own framing (websockets' sans-I/O layer) on the
 client's socket, so that a broadcast is framed once for every recipient:
 
 - under `serve` (``socketio.run``), pywsgi with `WSGIHandler`, which hands the
@@ -19,11 +19,13 @@ when it did not, `serve` and `warn_unpatched` say so in a log warning.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gevent
+import gevent.ssl
 from gevent import monkey, pywsgi
 from gevent.event import Event
 from gevent.lock import Semaphore
@@ -72,6 +74,14 @@ class Driver(GreenDriver):
 
     def is_patched(self) -> bool:
         return bool(monkey.is_module_patched("socket") and monkey.is_module_patched("threading"))
+
+    def try_send(self, sock: Any, data: bytes) -> int | None:
+        if isinstance(sock, (ssl.SSLSocket, gevent.ssl.SSLSocket)):
+            return None
+        try:
+            return int(sock.send(data, 0, 0.0))  # gevent's timeout 0: never waits
+        except (BlockingIOError, InterruptedError):
+            return 0
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's socket: adopted from gevent-websocket's handler, which

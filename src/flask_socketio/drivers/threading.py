@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -145,6 +147,14 @@ class Driver:
 
     def warn_unpatched(self, what: str) -> None:
         """Threads need no monkey patching: nothing to warn about."""
+
+    def try_send(self, sock: Any, data: bytes) -> int | None:
+        if isinstance(sock, ssl.SSLSocket):
+            return None
+        try:
+            return int(sock.send(data, socket.MSG_DONTWAIT))
+        except (BlockingIOError, InterruptedError):
+            return 0
 
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's socket under a threaded WSGI server (Werkzeug, gunicorn)."""

@@ -46,7 +46,14 @@ class EngineConfig:
     cors_credentials: bool = True
     connect_timeout: float = 45.0
     allow_eio3: bool = True
+    #: What a client may have waiting to be sent: packets, and bytes. A
+    #: client over either bound is too slow (see ``volatile_overflow``).
     max_queue_size: int = 10_000
+    max_queue_bytes: int = 16_000_000
+    #: What a client too slow loses first: its volatile packets, the newest
+    #: ("drop_new") or the oldest ("drop_oldest"); with none left to drop it
+    #: is disconnected.
+    volatile_overflow: str = "drop_new"
     #: Seconds a websocket has to complete the upgrade dialogue.
     upgrade_timeout: float = 10.0
 
@@ -59,8 +66,12 @@ class EngineConfig:
         for name in ("ping_interval", "ping_timeout", "connect_timeout", "upgrade_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
-        if self.max_http_buffer_size <= 0 or self.max_queue_size <= 0:
-            raise ValueError("max_http_buffer_size and max_queue_size must be positive")
+        if min(self.max_http_buffer_size, self.max_queue_size, self.max_queue_bytes) <= 0:
+            raise ValueError(
+                "max_http_buffer_size, max_queue_size and max_queue_bytes must be positive"
+            )
+        if self.volatile_overflow not in ("drop_new", "drop_oldest"):
+            raise ValueError("volatile_overflow is 'drop_new' or 'drop_oldest'")
 
     @classmethod
     def build(cls, base: EngineConfig | None = None, **options: Any) -> EngineConfig:
@@ -86,7 +97,12 @@ class EngineConfig:
         for name in ("ping_timeout", "connect_timeout", "upgrade_timeout"):
             if name in values:
                 values[name] = float(values[name])
-        for name in ("max_http_buffer_size", "compression_threshold", "max_queue_size"):
+        for name in (
+            "max_http_buffer_size",
+            "compression_threshold",
+            "max_queue_size",
+            "max_queue_bytes",
+        ):
             if name in values:
                 values[name] = int(values[name])
         return dataclasses.replace(base or cls(), **values)

@@ -14,6 +14,7 @@ paths (each packet in and out) and must be quick and must not raise.
 ...     def session_closed(self, session, reason): pass
 ...     def packets_received(self, session, count, size): pass
 ...     def packets_sent(self, session, count, size): pass
+...     def packets_dropped(self, session, count): pass
 ...     def queue_overflow(self, session): pass
 >>> from flask_socketio.drivers import load_driver
 >>> from flask_socketio.engine import Server
@@ -51,6 +52,11 @@ class EngineObserver(Protocol):
         """`count` packets went to the client, `size` bytes on the wire
         (websocket frames, or a polling GET body)."""
 
+    def packets_dropped(self, session: Session, count: int) -> None:
+        """`count` volatile packets were dropped from the session's outgoing
+        queue, which was over its bounds (a slow consumer's first remedy)."""
+
     def queue_overflow(self, session: Session) -> None:
-        """The session's outgoing queue went over ``max_queue_size``: the
-        session is being closed as a slow consumer."""
+        """The session's outgoing queue went over its bounds with nothing left
+        to drop (``max_queue_size``, ``max_queue_bytes``): the session is
+        being closed as a slow consumer."""

@@ -422,7 +422,13 @@ class Server:
             if session is not None:
                 session.abort_upgrade()
             return http.error(start_response, http.BAD_REQUEST)
-        ws = WebSocket.accept(environ, taken, self.config.max_http_buffer_size, self.driver.Lock())
+        ws = WebSocket.accept(
+            environ,
+            taken,
+            self.config.max_http_buffer_size,
+            self.driver.Lock(),
+            self.driver.try_send,
+        )
         try:
             if session is None:
                 session = self._new_session(version, WEBSOCKET, b64)

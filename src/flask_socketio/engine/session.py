@@ -29,6 +29,7 @@ from .state import (
     PING_TIMEOUT,
     POLLING,
     SERVER_DISCONNECT,
+    SLOW_CONSUMER,
     TRANSPORT_CLOSE,
     TRANSPORT_ERROR,
     SessionState,
@@ -67,16 +68,22 @@ _UNATTACHED = _Unattached()
 _reading: ContextVar[tuple[Session, object, int] | None] = ContextVar("_reading", default=None)
 
 
+def _size(packet: eio.Packet) -> int:
+    """About the bytes a packet takes on the wire."""
+    data = packet.data
+    return 1 if data is None else len(data) + 1
+
+
 class BusyError(Exception):
     """A second GET (or POST) arrived while one was in progress."""
 
 
 def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
-    """The complete websocket frame of a packet, built once per form and cached."""
-    # A text message is the same frame in both generations; binary ones differ.
+    """The complete websocket frame of a packet, built once per form and
+    cached when the packet has a cache (a packet for many recipients)."""
     cache = packet.cache
     if cache is None:
-        cache = packet.cache = {}
+        return frame_message(packet.frame(version, b64))
     binary = type(packet.data) is not str and packet.binary  # text: no isinstance
     key = ("ws", version, b64) if binary else "ws"
     frame = cache.get(key)
@@ -124,6 +131,13 @@ class Session:
         self.lock = driver.Lock()
         self.wake: Event = driver.Event()
         self.flushing = False
+        # Bytes queued (estimated from the packets), bytes handed to a writer
+        # task and not yet written, packets dropped as volatile, and the
+        # writer task of a client that did not take everything at once.
+        self.queued_bytes = 0
+        self.in_flight = 0
+        self.dropped = 0
+        self.writer_task: Task | None = None
         self.polling = False
         self.posting = False
         # The websocket reader: the token it reads under, since when it has been
@@ -154,7 +168,13 @@ class Session:
         self.send_many((packet,))
 
     def send_many(self, packets: Iterable[eio.Packet]) -> None:
-        """Queue packets for the client; on a websocket, write them now."""
+        """Queue packets for the client; on a websocket, write them now.
+
+        Never waits for the client: what its socket does not take at once is
+        left to a writer task, and a client over its bounds (`max_queue_size`
+        packets, `max_queue_bytes` bytes waiting) loses its volatile packets,
+        then is disconnected as a slow consumer.
+        """
         if self.logger is not None:
             packets = list(packets)
             for packet in packets:
@@ -164,59 +184,139 @@ class Session:
                 return
             ws = self.ws
             if ws is None or self.flushing:
-                self.queue.extend(packets)
-                if len(self.queue) <= self.config.max_queue_size:
+                if self._enqueue(packets):
                     self.wake.set()
                     return
-                ws = None  # over the bound
+                ws = None  # over its bounds
             else:
                 # The fast path: nothing queued and nobody writing, so this
                 # thread writes, and drains whatever others queue meanwhile.
                 self.flushing = True
         if ws is None:
-            log.warning(
-                "%s: outgoing queue over %d packets, closing (client too slow)",
-                self.sid,
-                self.config.max_queue_size,
-            )
-            if self.observer is not None:
-                self.observer.queue_overflow(self)
-            self.close(TRANSPORT_ERROR, notify=False)
+            self._too_slow()
             return
         version, b64 = self.version, self.ws_b64
         frames = [ws_frame(p, version, b64) for p in packets]
-        try:
-            ws.send_frames(frames)
-        except OSError:
-            self._writer_failed()
-            return
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
         if self.observer is not None:
-            self.observer.packets_sent(self, len(frames), sum(map(len, frames)))
-        self._flush_websocket()
+            self.observer.packets_sent(self, len(frames), len(data))
+        self._write(ws, data)
 
-    def _flush_websocket(self) -> None:
-        """Write everything queued; the caller holds the writer role (`flushing`)."""
+    def _enqueue(self, packets: Iterable[eio.Packet]) -> bool:
+        """Queue `packets` (the lock held); False when the client is over its
+        bounds with no volatile packet left to drop."""
+        queue = self.queue
+        for packet in packets:
+            queue.append(packet)
+            self.queued_bytes += _size(packet)
+        config = self.config
+        limit = config.max_queue_bytes - self.in_flight
+        while len(queue) > config.max_queue_size or self.queued_bytes > limit:
+            if not self._drop_volatile(config.volatile_overflow == "drop_oldest"):
+                return False
+        return True
+
+    def _drop_volatile(self, oldest: bool) -> bool:
+        """Drop the packets of one volatile message (the lock held)."""
+        queue = self.queue
+        order = range(len(queue)) if oldest else range(len(queue) - 1, -1, -1)
+        group = next((queue[i].volatile for i in order if queue[i].volatile), 0)
+        if not group:
+            return False
+        kept = [packet for packet in queue if packet.volatile != group]
+        dropped = len(queue) - len(kept)
+        self.queued_bytes -= sum(_size(p) for p in queue if p.volatile == group)
+        queue.clear()
+        queue.extend(kept)
+        self.dropped += dropped
+        if self.observer is not None:
+            self.observer.packets_dropped(self, dropped)
+        return True
+
+    def _too_slow(self) -> None:
+        log.warning(
+            "%s: over %d packets or %d bytes waiting to be sent, closing (slow consumer)",
+            self.sid,
+            self.config.max_queue_size,
+            self.config.max_queue_bytes,
+        )
+        if self.observer is not None:
+            self.observer.queue_overflow(self)
+        self.close(SLOW_CONSUMER, notify=False)
+
+    def _write(self, ws: WebSocket, data: bytes) -> None:
+        """Write `data`, then whatever others queued meanwhile, as far as the
+        socket takes it at once; the rest goes to a writer task. The caller
+        holds the writer role (`flushing`)."""
         version, b64 = self.version, self.ws_b64
         while True:
+            try:
+                sent = ws.try_write(data)
+            except OSError:
+                self._writer_failed()
+                return
+            if sent is None or sent < len(data):
+                rest = data if not sent else data[sent:]
+                with self.lock:
+                    self.in_flight = len(rest)
+                self.writer_task = self.driver.spawn(self._write_out, ws, rest)
+                return
             with self.lock:
-                ws = self.ws
-                if not self.queue or ws is None or self.state.closed:
+                if not self.queue or self.ws is not ws or self.state.closed:
                     self.flushing = False
                     return
                 batch = list(self.queue)
                 self.queue.clear()
-            frames = [ws_frame(p, version, b64) for p in batch]
+                self.queued_bytes = 0
+            data = b"".join([ws_frame(p, version, b64) for p in batch])
+            if self.observer is not None:
+                self.observer.packets_sent(self, len(batch), len(data))
+
+    def _write_out(self, ws: WebSocket, data: bytes) -> None:
+        """The writer task of a client that does not read fast enough: write,
+        waiting for its socket, until nothing is left; then it ends."""
+        version, b64 = self.version, self.ws_b64
+        while True:
             try:
-                ws.send_frames(frames)
+                ws.send_frames([data])
             except OSError:
                 self._writer_failed()
                 return
+            with self.lock:
+                self.in_flight = 0
+                if not self.queue or self.ws is not ws or self.state.closed:
+                    self.flushing = False
+                    self.writer_task = None
+                    return
+                batch = list(self.queue)
+                self.queue.clear()
+                self.queued_bytes = 0
+                frames = [ws_frame(p, version, b64) for p in batch]
+                data = b"".join(frames)
+                self.in_flight = len(data)
             if self.observer is not None:
-                self.observer.packets_sent(self, len(frames), sum(map(len, frames)))
+                self.observer.packets_sent(self, len(frames), len(data))
+
+    def _flush_websocket(self) -> None:
+        """Write everything queued; the caller holds the writer role (`flushing`)."""
+        with self.lock:
+            ws = self.ws
+            if not self.queue or ws is None or self.state.closed:
+                self.flushing = False
+                return
+            batch = list(self.queue)
+            self.queue.clear()
+            self.queued_bytes = 0
+        version, b64 = self.version, self.ws_b64
+        data = b"".join([ws_frame(p, version, b64) for p in batch])
+        if self.observer is not None:
+            self.observer.packets_sent(self, len(batch), len(data))
+        self._write(ws, data)
 
     def _writer_failed(self) -> None:
         with self.lock:
             self.flushing = False
+            self.writer_task = None
         self.close(TRANSPORT_CLOSE, notify=False)
 
     # -- polling ------------------------------------------------------------
@@ -233,6 +333,7 @@ class Session:
             with self.lock:
                 packets = list(self.queue)
                 self.queue.clear()
+                self.queued_bytes = 0
                 self.wake.clear()
         finally:
             self.polling = False
@@ -470,7 +571,8 @@ class Session:
         if ws is not None:
             if notify:
                 try:
-                    ws.send(eio.Packet(eio.CLOSE).frame(self.version))
+                    # Best effort, without waiting for a client that may not read.
+                    ws.try_write(frame_message(eio.Packet(eio.CLOSE).frame(self.version)))
                 except OSError:
                     pass
             ws.close()

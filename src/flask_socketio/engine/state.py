@@ -33,6 +33,8 @@ SERVER_DISCONNECT = "server disconnect"
 PING_TIMEOUT = "ping timeout"
 TRANSPORT_CLOSE = "transport close"
 TRANSPORT_ERROR = "transport error"
+#: The client did not read what it was sent fast enough (over its bounds).
+SLOW_CONSUMER = "slow consumer"
 
 # What `SessionState.due` asks for, besides `PING_TIMEOUT`.
 PING = "ping"

@@ -1,20 +1,26 @@
-"""WebSocket connections taken over from a WSGI server, framed by wsproto.
+"""WebSocket connections taken over from a WSGI server, framed by websockets.
 
 The WSGI server has already parsed the upgrade request; we answer it with the
-101 response on the raw socket and let wsproto's frame layer (`FrameProtocol`:
-masking, lengths, fragments, control frames, UTF-8 of text) do all RFC 6455
-framing from then on. One thread (or greenlet) reads; any thread may send,
-serialised by a lock.
+101 response on the raw socket and let the sans-I/O layer of the `websockets`
+library (`websockets.protocol.Protocol`: masking, in C; lengths, checked
+against the size limit at the header; fragments; control frames) do all
+RFC 6455 framing from then on. One thread (or greenlet) reads; any thread may
+send, serialised by a lock.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
-from wsproto.frame_protocol import CloseReason, FrameProtocol, Opcode, ParseFailed
-from wsproto.utilities import generate_accept_token
+from websockets.exceptions import PayloadTooBig
+from websockets.frames import Close, CloseCode, Frame, Opcode
+from websockets.protocol import SERVER, State
+from websockets.protocol import Protocol as FrameProtocol
+from websockets.utils import accept_key
 
 from .._types import Environ
 from ..drivers import Lock, TakenSocket
@@ -22,19 +28,25 @@ from ..drivers import Lock, TakenSocket
 log = logging.getLogger("flask_socketio.engine")
 
 _READ_SIZE = 65536
-
-# Server frames are never masked and, without extensions, depend only on the
-# payload: frame once, send the same bytes to every recipient.
-_framer = FrameProtocol(client=False, extensions=[])
+_TEXT, _BINARY, _CONT, _CLOSE = Opcode.TEXT, Opcode.BINARY, Opcode.CONT, Opcode.CLOSE
+_DATA = (_TEXT, _BINARY, _CONT)
+# websockets logs what it does at DEBUG on this logger: a quiet one of our own.
+_quiet = logging.getLogger("flask_socketio.engine.frames")
 
 
 def frame_message(data: str | bytes) -> bytes:
-    """One complete websocket frame for a text (str) or binary (bytes) message."""
-    # _serialize_frame is stateless, unlike send_data, which tracks fragments
-    # and so cannot be shared between threads.
+    """One complete websocket frame for a text (str) or binary (bytes) message.
+
+    Server frames are never masked and, without extensions, depend only on
+    the payload: frame once, send the same bytes to every recipient.
+    """
     if isinstance(data, str):
-        return bytes(_framer._serialize_frame(Opcode.TEXT, data.encode("utf-8")))
-    return bytes(_framer._serialize_frame(Opcode.BINARY, bytes(data)))
+        return Frame(_TEXT, data.encode("utf-8")).serialize(mask=False)
+    return Frame(_BINARY, bytes(data)).serialize(mask=False)
+
+
+def _close_frame(code: int) -> bytes:
+    return Frame(_CLOSE, Close(code, "").serialize()).serialize(mask=False)
 
 
 def is_upgrade_request(environ: dict[str, Any]) -> bool:
@@ -65,8 +77,10 @@ class WebSocket:
         lock: Lock,
         upgraded_by_server: bool = False,
         owned: bool = False,
+        try_send: Callable[[Any, bytes], int | None] | None = None,
     ) -> None:
         self.sock = sock
+        self._try_send = try_send
         try:
             # Frames go out whole; Nagle would only hold the next one back
             # until the peer's delayed ACK (up to 40 ms).
@@ -76,57 +90,87 @@ class WebSocket:
         self.max_message_size = max_message_size
         self.upgraded_by_server = upgraded_by_server
         self._owned = owned
-        self._proto = FrameProtocol(client=False, extensions=[])
+        self._proto = FrameProtocol(
+            SERVER, state=State.OPEN, max_size=max_message_size, logger=_quiet
+        )
         self._lock = lock
-        self._parts: list[str | bytes] = []
-        self._size = 0
+        # Received frames not yet handed over. The protocol's frames hold
+        # bytes (its type says any bytes-like object, for extensions we do
+        # not use): Any spares a copy per message to please the checker.
+        self._frames: deque[Any] = deque()
+        self._parts: list[bytes] = []  # the fragments of a message so far
+        self._text = False  # whether that message is text
         self.closed = False
 
     @classmethod
     def accept(
-        cls, environ: Environ, taken: TakenSocket, max_message_size: int, lock: Lock
+        cls,
+        environ: Environ,
+        taken: TakenSocket,
+        max_message_size: int,
+        lock: Lock,
+        try_send: Callable[[Any, bytes], int | None] | None = None,
     ) -> WebSocket:
         """The websocket on a socket taken over for the upgrade request of
         `environ`, answering the request with 101 unless the server did."""
         if not taken.upgraded:
-            key = environ["HTTP_SEC_WEBSOCKET_KEY"].encode("ascii")
+            key = environ["HTTP_SEC_WEBSOCKET_KEY"]
             taken.sock.sendall(
                 b"HTTP/1.1 101 Switching Protocols\r\n"
                 b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                b"Sec-WebSocket-Accept: " + generate_accept_token(key) + b"\r\n\r\n"
+                b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n"
             )
-        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned)
+        return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned, try_send)
 
     def receive(self, timeout: float | None = None) -> str | bytes | None:
         """The next complete message, or None once the connection is closed.
 
         With a `timeout`, raises TimeoutError if no message came in time; the
-        connection stays usable.
+        connection stays usable. Raises MessageTooBig (the connection closed
+        with 1009) for a message over the size limit, refused at its header.
         """
         # One flat function (and no helper frames while it waits in recv):
         # every frame on an idle reader's stack is resident memory, per
         # connection.
         proto = self._proto
+        frames = self._frames
         if timeout is not None:
             self.sock.settimeout(timeout)
         try:
             while True:
-                try:
-                    for frame in proto.received_frames():
-                        opcode = frame.opcode
-                        payload: Any = frame.payload  # str (text), bytes, or (code, reason)
-                        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
-                            message = self._collect(payload, frame.message_finished)
-                            if message is not None:
-                                return message
-                        elif opcode is Opcode.PING:
-                            self._send_raw(bytes(proto.pong(payload)))
-                        elif opcode is Opcode.CLOSE:
-                            self.close(payload[0])  # answered with the same code
+                while frames:
+                    frame = frames.popleft()
+                    opcode = frame.opcode
+                    if opcode in _DATA:
+                        if opcode is not _CONT:
+                            self._text = opcode is _TEXT
+                        if not frame.fin:
+                            self._parts.append(frame.data)
+                            continue
+                        data = frame.data
+                        if self._parts:
+                            self._parts.append(data)
+                            data, self._parts = b"".join(self._parts), []
+                        if not self._text:
+                            return bytes(data)
+                        try:
+                            return str(data.decode("utf-8"))
+                        except UnicodeDecodeError:
+                            log.warning("websocket protocol error (text not UTF-8), closing")
+                            self.close(CloseCode.INVALID_DATA)
                             return None
-                except ParseFailed as exc:
-                    log.warning("websocket protocol error (%s), closing with %d", exc, exc.code)
-                    self.close(exc.code)
+                    if opcode is _CLOSE:
+                        self._answer()  # the close frame, echoed by the protocol
+                        self._shutdown()
+                        return None
+                    # A ping: the protocol queued the pong.
+                    self._answer()
+                if proto.parser_exc is not None:
+                    self._answer()  # the close frame the protocol chose
+                    self._shutdown()
+                    if isinstance(proto.parser_exc, PayloadTooBig):
+                        raise MessageTooBig(f"websocket message over {self.max_message_size} bytes")
+                    log.warning("websocket protocol error (%s), closing", proto.parser_exc)
                     return None
                 if self.closed:
                     return None
@@ -139,28 +183,22 @@ class WebSocket:
                 if not data:
                     self._shutdown()
                     return None
-                proto.receive_bytes(data)
+                proto.receive_data(data)
+                frames.extend(proto.events_received())
         finally:
             if timeout is not None and not self.closed:
                 self.sock.settimeout(None)
 
-    def _collect(self, data: str | bytes, finished: bool) -> str | bytes | None:
-        """Gather the fragments of a message (wsproto hands over a frame's
-        payload as it arrives); the whole message once `finished`."""
-        self._size += len(data)
-        if self._size > self.max_message_size:
-            self.close(CloseReason.MESSAGE_TOO_BIG)
-            raise MessageTooBig(f"websocket message over {self.max_message_size} bytes")
-        if finished and not self._parts:
-            self._size = 0
-            return data
-        self._parts.append(data)
-        if not finished:
-            return None
-        parts: Any = self._parts
-        message: str | bytes = "".join(parts) if isinstance(data, str) else b"".join(parts)
-        self._parts, self._size = [], 0
-        return message
+    def _answer(self) -> None:
+        """Send what the protocol wants sent (a pong, a close frame)."""
+        out = self._proto.data_to_send()
+        data = b"".join(out)
+        if data and not self.closed:
+            try:
+                with self._lock:
+                    self._write(data)
+            except OSError:
+                pass
 
     def send_frames(self, frames: list[bytes]) -> None:
         """Send already framed messages (see `frame_message`) in one write."""
@@ -168,6 +206,19 @@ class WebSocket:
             raise ConnectionError("websocket closed")
         with self._lock:
             self._write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+    def try_write(self, data: bytes) -> int | None:
+        """Write what the socket takes now, without waiting: the count written
+        (0 when its buffer is full), or None when it cannot be tried (another
+        thread is writing, or the socket cannot say without waiting)."""
+        if self.closed:
+            raise ConnectionError("websocket closed")
+        if self._try_send is None or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._try_send(self.sock, data)
+        finally:
+            self._lock.release()
 
     def send(self, data: str | bytes) -> None:
         self._send_raw(frame_message(data))
@@ -185,13 +236,16 @@ class WebSocket:
         if sent < len(data):
             self.sock.sendall(memoryview(data)[sent:])
 
-    def close(self, code: int = CloseReason.NORMAL_CLOSURE) -> None:
-        """Send a close frame (best effort) and shut the socket down."""
+    def close(self, code: int = CloseCode.NORMAL_CLOSURE) -> None:
+        """Send a close frame and shut the socket down; never waits for the
+        client: when the frame cannot go out at once (a client that does not
+        read), the socket is shut down without it."""
         if self.closed:
             return
         try:
-            with self._lock:
-                self.sock.sendall(bytes(self._proto.close(code)))
+            if self.try_write(_close_frame(code)) is None and self._try_send is None:
+                with self._lock:  # no way to try without waiting: as before
+                    self.sock.sendall(_close_frame(code))
         except OSError:
             pass
         self._shutdown()

@@ -55,6 +55,9 @@ class Observer:
     def packets_sent(self, session: Session, count: int, size: int) -> None:
         pass
 
+    def packets_dropped(self, session: Session, count: int) -> None:
+        pass
+
     def queue_overflow(self, session: Session) -> None:
         pass
 
@@ -119,6 +122,10 @@ class Observers(Observer):
     def packets_sent(self, session: Session, count: int, size: int) -> None:
         for observer in self.observers:
             observer.packets_sent(session, count, size)
+
+    def packets_dropped(self, session: Session, count: int) -> None:
+        for observer in self.observers:
+            observer.packets_dropped(session, count)
 
     def queue_overflow(self, session: Session) -> None:
         for observer in self.observers:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ class Reason:
     PING_TIMEOUT = engine.PING_TIMEOUT
     TRANSPORT_CLOSE = engine.TRANSPORT_CLOSE
     TRANSPORT_ERROR = engine.TRANSPORT_ERROR
+    #: Disconnected by the server: it did not read what it was sent fast enough.
+    SLOW_CONSUMER = engine.SLOW_CONSUMER
 
 
 def _event_log(logger: logging.Logger) -> logging.Logger | None:
@@ -144,6 +147,7 @@ class Server(HandlerRegistry):
         #: Told of connections, events, emits and rooms (the admin UI,
         #: metrics), or None; see `observe`.
         self.observer: Observer | None = None
+        self._volatile_groups = itertools.count(1)
         #: The environ of each connection by Engine.IO sid (python-socketio's name).
         self.environ: Mapping[str, Environ] = _Environs(self.connections)
 
@@ -215,12 +219,15 @@ class Server(HandlerRegistry):
         event: str,
         args: list[Any],
         callback: Callable[..., Any] | None = None,
+        volatile: bool = False,
     ) -> None:
         """Emit `event` with `args` to the clients of `target`, here and, unless
         the target is local, in the other processes of a message queue.
 
         The packet is encoded once for every recipient (once per recipient
-        with a `callback`, which gets each recipient's ack).
+        with a `callback`, which gets each recipient's ack). A `volatile`
+        event may be dropped for a client that does not keep up, rather than
+        have it disconnected.
         """
         if self.event_log is not None:
             to = "all" if target.rooms is None else ", ".join(map(str, target.rooms))
@@ -231,7 +238,7 @@ class Server(HandlerRegistry):
             manager.relay_emit(target, event, args, callback)
         if self.observer is not None:
             self.observer.emitted(target, event, args, members)
-        if self.recovery is not None and callback is None:
+        if self.recovery is not None and callback is None and not volatile:
             args = self.recovery.log(target, event, args)
         if not members:
             return
@@ -242,6 +249,11 @@ class Server(HandlerRegistry):
                 conn.send(self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id)))
             return
         packets = self._encode(sio.Packet(sio.EVENT, namespace, [event, *args]))
+        group = next(self._volatile_groups) if volatile else 0
+        if len(members) > 1 or group:
+            for packet in packets:
+                packet.cache = {}  # each wire form is framed once, for everyone
+                packet.volatile = group
         for conn in members:
             conn.send(packets)
 
@@ -582,7 +594,9 @@ class Server(HandlerRegistry):
         if session.closed:
             return
         if namespace in conn.sids:
-            log.info("%s: second CONNECT to %s ignored", session.sid, namespace)
+            # A client never does this; the reference server closes too.
+            log.warning("%s: second CONNECT to %s, closing", session.sid, namespace)
+            session.close(engine.TRANSPORT_ERROR)
             return
         if not self._namespace_known(namespace):
             self._send_connect_error(conn, namespace, {"message": "Invalid namespace"})

@@ -43,12 +43,15 @@ class Packet:
     packet to many sessions encodes it once per wire form.
     """
 
-    __slots__ = ("type", "data", "cache")
+    __slots__ = ("type", "data", "cache", "volatile")
 
     def __init__(self, type: int, data: str | bytes | None = None) -> None:
         self.type = type
         self.data = data
         self.cache: dict[object, str | bytes] | None = None
+        #: Not 0: the packet may be dropped rather than make its client fall
+        #: behind; packets of one message share the number.
+        self.volatile = 0
 
     @property
     def binary(self) -> bool:

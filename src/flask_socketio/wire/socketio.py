@@ -94,10 +94,14 @@ def _make_compact_encode() -> Callable[[Any], str]:
     from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
     if c_make_encoder is None:
-        return _stdlib_json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+        return _stdlib_json.JSONEncoder(
+            separators=(",", ":"), check_circular=False, allow_nan=False
+        ).encode
     default = _stdlib_json.JSONEncoder().default
+    # allow_nan=False: NaN and the infinities raise (ValueError) rather than
+    # come out as JavaScript literals no JSON parser takes.
     encode = c_make_encoder(
-        None, default, encode_basestring_ascii, None, ":", ",", False, False, True
+        None, default, encode_basestring_ascii, None, ":", ",", False, False, False
     )
 
     def compact_encode(data: Any) -> str:
@@ -106,11 +110,16 @@ def _make_compact_encode() -> Callable[[Any], str]:
     return compact_encode
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _make_loads() -> Callable[[str], Any]:
     """``json.loads`` for str without its Python layers, when the text is one
     JSON value and nothing else (else json.loads decides, or raises)."""
-    scan = _stdlib_json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
-    slow = _stdlib_json.loads
+    decoder = _stdlib_json.decoder.JSONDecoder(parse_constant=_refuse_constant)
+    scan = decoder.scan_once  # type: ignore[attr-defined]
+    slow = decoder.decode
 
     def loads(text: str) -> Any:
         try:
@@ -127,13 +136,47 @@ _fast_loads = _make_loads()
 
 
 def dumps_compact(json_module: JSONModule | None, data: Any) -> str:
-    """Compact JSON, as peers compare strings. Falls back for modules without kwargs."""
+    """Compact JSON, as peers compare strings. Falls back for modules without kwargs.
+
+    Standard JSON only: NaN and the infinities become null, as JavaScript's
+    ``JSON.stringify`` has them.
+
+    >>> dumps_compact(None, [1.5, float("inf"), {"x": float("nan")}])
+    '[1.5,null,{"x":null}]'
+    """
     if json_module is None or json_module is _stdlib_json:
-        return _compact_encode(data)
+        try:
+            return _compact_encode(data)
+        except ValueError:
+            return _compact_encode(_finite(data))
     try:
-        return str(json_module.dumps(data, separators=(",", ":")))
+        return str(json_module.dumps(data, separators=(",", ":"), allow_nan=False))
+    except ValueError:
+        return str(json_module.dumps(_finite(data), separators=(",", ":")))
     except TypeError:
         return str(json_module.dumps(data))
+
+
+def _finite(data: Any) -> Any:
+    """`data` with NaN and the infinities replaced by None (a copy, iteratively)."""
+    root: list[Any] = [data]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, data)]
+    while stack:
+        parent, key, value = stack.pop()
+        if type(value) is float and (value != value or value in (_INF, -_INF)):
+            parent[key] = None
+        elif isinstance(value, (list, tuple)):
+            copy = list(value)
+            parent[key] = copy
+            stack.extend((copy, i, item) for i, item in enumerate(copy))
+        elif isinstance(value, dict):
+            copy_d = dict(value)
+            parent[key] = copy_d
+            stack.extend((copy_d, k, item) for k, item in copy_d.items())
+    return root[0]
+
+
+_INF = float("inf")
 
 
 def encode(packet: Packet, json_module: JSONModule | None = None) -> list[str | bytes]:
@@ -169,44 +212,79 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def has_binary(data: Any) -> bool:
-    """True when bytes appear anywhere in lists, tuples or dict values of `data`."""
+    """True when bytes appear anywhere in lists, tuples or dict values of `data`
+    (iteratively: however deep the data)."""
     if type(data) in _SCALARS:
         return False
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return True
-    if isinstance(data, (list, tuple)):
-        items: Any = data
-    elif isinstance(data, dict):
-        items = data.values()
-    else:
-        return False
-    for item in items:
-        if type(item) not in _SCALARS and has_binary(item):
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (bytes, bytearray, memoryview)):
             return True
+        if isinstance(node, (list, tuple)):
+            items: Any = node
+        elif isinstance(node, dict):
+            items = node.values()
+        else:
+            continue
+        for item in items:
+            if type(item) not in _SCALARS:
+                stack.append(item)
     return False
 
 
 def _deconstruct(data: Any, attachments: list[bytes]) -> Any:
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        attachments.append(bytes(data))
-        return {"_placeholder": True, "num": len(attachments) - 1}
-    if isinstance(data, (list, tuple)):
-        return [_deconstruct(item, attachments) for item in data]
-    if isinstance(data, dict):
-        return {key: _deconstruct(value, attachments) for key, value in data.items()}
-    return data
+    """A copy of `data` with each bytes value replaced by a placeholder and
+    appended to `attachments`, in depth-first order (iteratively)."""
+    root: list[Any] = [data]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, data)]
+    while stack:
+        parent, key, value = stack.pop()
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            attachments.append(bytes(value))
+            parent[key] = {"_placeholder": True, "num": len(attachments) - 1}
+        elif isinstance(value, (list, tuple)):
+            items = list(value)
+            parent[key] = items
+            stack.extend((items, i, items[i]) for i in reversed(range(len(items))))
+        elif isinstance(value, dict):
+            mapping = dict(value)
+            parent[key] = mapping
+            stack.extend((mapping, k, mapping[k]) for k in reversed(list(mapping)))
+    return root[0]
+
+
+def _attachment(placeholder: dict[str, Any], attachments: list[bytes]) -> bytes:
+    num = placeholder["num"]
+    if type(num) is not int or not 0 <= num < len(attachments):
+        raise ProtocolError(f"attachment placeholder {num!r} out of range")
+    return attachments[num]
+
+
+def _is_placeholder(value: Any) -> bool:
+    return type(value) is dict and value.get("_placeholder") is True and "num" in value
 
 
 def _reconstruct(data: Any, attachments: list[bytes]) -> Any:
-    if isinstance(data, list):
-        return [_reconstruct(item, attachments) for item in data]
-    if isinstance(data, dict):
-        if data.get("_placeholder") is True and "num" in data:
-            num = data["num"]
-            if type(num) is not int or not 0 <= num < len(attachments):
-                raise ProtocolError(f"attachment placeholder {num!r} out of range")
-            return attachments[num]
-        return {key: _reconstruct(value, attachments) for key, value in data.items()}
+    """Put the attachments in place of their placeholders, in `data` itself
+    (freshly parsed, ours to change). Iterative: however deep the data, no
+    recursion."""
+    if _is_placeholder(data):
+        return _attachment(data, attachments)
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if type(node) is list:
+            items: Any = enumerate(node)
+        elif type(node) is dict:
+            items = list(node.items())
+        else:
+            continue
+        for key, value in items:
+            if _is_placeholder(value):
+                node[key] = _attachment(value, attachments)
+            elif type(value) is list or type(value) is dict:
+                stack.append(value)
     return data
 
 
