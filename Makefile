@@ -13,7 +13,7 @@ HASH := $(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_STAMP := $(VENV)/.installed-demo-$(HASH)
 TEST_STAMP := $(VENV)/.installed-test-$(HASH)
 DEMO_EXTRAS := gevent
-TEST_EXTRAS := test,eventlet,gevent,uwsgi,redis,kombu,msgpack,gunicorn
+TEST_EXTRAS := test,eventlet,gevent,uwsgi,redis,kombu,msgpack,gunicorn,metrics,admin
 
 .PHONY: demo test lint node clean
 

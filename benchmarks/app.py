@@ -11,8 +11,14 @@ It uses only the public Flask-SocketIO API. The load generator talks to it:
   number of the message (``seq``) once the emit has returned
 - ``POST /bcast?room=R``    -> the same broadcast, triggered over plain HTTP
 - ``GET /health``           -> 200 once the server accepts requests
+
+``BENCH_METRICS=1`` turns on our Prometheus metrics (``metrics=True``, on
+``/metrics``) and ``BENCH_ADMIN=production|development`` our admin UI
+(``auth=False``), to measure what they cost (docs/performance.md); neither
+exists in Flask-SocketIO, so the reference ignores them.
 """
 
+import importlib.util
 import os
 
 from flask import Flask, request
@@ -27,8 +33,17 @@ PING_TIMEOUT = (
     else {}
 )
 
+operations: dict = {}
+if importlib.util.find_spec("flask_socketio.operations") is not None:  # ours
+    if os.environ.get("BENCH_METRICS"):
+        operations["metrics"] = True
+    if os.environ.get("BENCH_ADMIN"):
+        operations["admin_ui"] = {"auth": False, "mode": os.environ["BENCH_ADMIN"]}
+
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode=ASYNC_MODE, cors_allowed_origins="*", **PING_TIMEOUT)
+socketio = SocketIO(
+    app, async_mode=ASYNC_MODE, cors_allowed_origins="*", **PING_TIMEOUT, **operations
+)
 
 
 @app.get("/health")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import flask
 from flask import has_request_context
 
-from . import serving
+from . import operations, serving
 from .drivers import Task
 from .flask_context import FlaskSafeJSON
 from .managers import PubSubManager, Target, from_url, to_args
@@ -36,6 +36,9 @@ from .server import Acks, Reason, Server
 from .serving import SocketIOMiddleware
 
 if TYPE_CHECKING:
+    from .health import HealthCheck
+    from .metrics import Metrics
+    from .server.admin import AdminUI
     from .testing import SocketIOTestClient
 
 log = logging.getLogger("flask_socketio")
@@ -73,6 +76,12 @@ class SocketIO(Registry):
     :param channel: the channel name on the message queue (``'flask-socketio'``).
     :param path: where the Socket.IO server is exposed (``'socket.io'``);
         ``resource`` is an alias.
+    :param admin_ui: serve the Socket.IO Admin UI: a dict of the options of
+        ``socketio.server.instrument()``, ``auth`` required (docs/operations.md).
+    :param metrics: Prometheus metrics: ``True`` (on ``/metrics``), a path, or
+        a dict (``path``, ``port``, ``host``, ``registry``, ...; docs/operations.md).
+    :param health_check: ``True`` or a path (``'/healthz'``): readiness there,
+        liveness under ``/live``; a dict adds ``checks`` of the application's.
     :param kwargs: Socket.IO options (``client_manager``, ``logger``, ``json`` -
         ``flask.json`` works -, ``async_handlers``, ``always_connect``,
         ``namespaces``, ``engineio_logger``) and Engine.IO options
@@ -104,6 +113,12 @@ class SocketIO(Registry):
         self._queue_manager: PubSubManager[Any] | None = None
         #: ``run()`` options given to the constructor: ``run()``'s defaults.
         self.run_defaults: dict[str, Any] = {}
+        #: The operations options (admin_ui, metrics, health_check) and what
+        #: they set up: the admin UI, the metrics, the health check (or None).
+        self.operations: dict[str, Any] = {}
+        self.admin: AdminUI | None = None
+        self.metrics: Metrics | None = None
+        self.health: HealthCheck | None = None
         if app is not None or "message_queue" in kwargs:
             self.init_app(app, **kwargs)
         else:
@@ -131,6 +146,9 @@ class SocketIO(Registry):
         self.manage_session = options.pop("manage_session", self.manage_session)
         self.message_queue = options.pop("message_queue", self.message_queue)
         self.channel = options.pop("channel", self.channel)
+        for key in operations.OPTIONS:
+            if key in options:
+                self.operations[key] = options.pop(key)
         path = options.pop("path", None) or options.pop("resource", None)
         options.pop("resource", None)
         if path:
@@ -166,6 +184,7 @@ class SocketIO(Registry):
                 # Initialized again: replace, do not stack.
                 app.wsgi_app = wsgi_app.wsgi_app  # type: ignore[assignment,method-assign]
             self.sockio_mw = SocketIOMiddleware(self, app, socketio_path=self.path)
+            self.sockio_mw.routes.update(operations.install(self, self.operations))
             app.wsgi_app = self.sockio_mw  # type: ignore[method-assign]
             self._register_cli(app)
 

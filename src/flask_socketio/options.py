@@ -41,8 +41,12 @@ SOCKETIO_OPTIONS = frozenset(
 )
 #: Options of the Engine.IO server (engine/).
 ENGINEIO_OPTIONS = OPTION_NAMES
-#: Options of the extension itself, consumed before the server is built.
-EXTENSION_OPTIONS = frozenset({"manage_session", "message_queue", "channel", "path", "resource"})
+#: Options of the extension itself, consumed before the server is built
+#: (the operations ones, admin_ui, metrics and health_check: see `operations`).
+EXTENSION_OPTIONS = frozenset(
+    {"manage_session", "message_queue", "channel", "path", "resource"}
+    | {"admin_ui", "metrics", "health_check"}
+)
 #: Accepted so that existing code runs, with no effect: `binary` only mattered
 #: on Python 2, `monitor_clients` is always on (one task reaps dead sessions),
 #: and `serializer` has one value ("default", JSON).

@@ -26,6 +26,7 @@ from ..wire import engineio as eio
 from . import http
 from .config import OPTION_NAMES, EngineConfig
 from .limits import AddressLimits
+from .observer import EngineObserver
 from .session import BusyError, Session, SessionHandler
 from .state import (
     FAIL,
@@ -123,6 +124,8 @@ class Server:
         # task reads on (set with the reaper's period when it starts).
         self.reader_patience = 1.0
         self._stopping = False
+        #: Told of sessions and packets (metrics, the admin UI), or None; see `observe`.
+        self.observer: EngineObserver | None = None
 
     # Code written for python-engineio reads (and sets) the options as
     # attributes: they stand for the configuration, and setting one goes
@@ -143,6 +146,18 @@ class Server:
     def sockets(self) -> dict[str, Session]:
         """The open sessions by sid (python-engineio's name)."""
         return self.sessions
+
+    @property
+    def accepting(self) -> bool:
+        """False once `shutdown` was called (a health check reads it)."""
+        return not self._stopping
+
+    def observe(self, observer: EngineObserver | None) -> None:
+        """Make `observer` the one told of sessions and packets (None: nobody),
+        for the sessions open now and those to come."""
+        self.observer = observer
+        for session in list(self.sessions.values()):
+            session.observer = observer
 
     def configure(self, **options: Any) -> None:
         """Change options (checked as the constructor does); sessions opened
@@ -177,6 +192,9 @@ class Server:
             session.address = environ.get("REMOTE_ADDR") or "-"
             self.limits.opened(session.address)
             self._start_reaper()
+        if self.observer is not None:
+            session.observer = self.observer
+            self.observer.session_opened(session, environ)
         return True
 
     def _new_session(self, version: int, transport: str, b64: bool) -> Session:
@@ -185,6 +203,7 @@ class Server:
         )
         if self.logger.isEnabledFor(logging.INFO):
             session.logger = self.logger
+        session.observer = self.observer
         return session
 
     def forget(self, session: Session, reason: str = "") -> None:
@@ -193,6 +212,8 @@ class Server:
             del self.sessions[session.sid]
             if session.address is not None:
                 self.limits.closed(session.address)
+        if self.observer is not None:
+            self.observer.session_closed(session, reason)
 
     def disconnect(self, sid: str | None = None) -> None:
         """Close one session, or all of them."""
@@ -378,6 +399,8 @@ class Server:
             session.close(TRANSPORT_ERROR)
             return http.error(start_response, http.BAD_REQUEST, cors)
         body, content_type = eio.encode_payload(packets, session.version, session.b64, jsonp)
+        if self.observer is not None:
+            self.observer.packets_sent(session, len(packets), len(body))
         headers = list(cors)
         if self.config.http_compression:
             body = http.compress(environ, body, headers, self.config.compression_threshold)
@@ -424,6 +447,8 @@ class Server:
             log.warning("%s: malformed payload (%s), closing", session.sid, exc)
             session.close(TRANSPORT_ERROR)
             return http.error(start_response, http.BAD_REQUEST, cors)
+        if self.observer is not None:
+            self.observer.packets_received(session, len(packets), len(body))
         for packet in packets:
             if session.closed:
                 break
@@ -491,7 +516,11 @@ class Server:
                     return False
                 if step == SWITCH:
                     self.logger.info("%s: Upgrade to websocket successful", session.sid)
-                    return session.attach_websocket(ws, b64)
+                    if not session.attach_websocket(ws, b64):
+                        return False
+                    if self.observer is not None:
+                        self.observer.session_upgraded(session)
+                    return True
                 if step == REPLY_PROBE:
                     ws.send(eio.Packet(eio.PONG, "probe").text(session.version))
                     # A pending GET returns, so that the client stops polling.

@@ -21,6 +21,7 @@ from ..drivers import Driver, Event, Task
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from .config import EngineConfig
+from .observer import EngineObserver
 from .state import (
     CLIENT_DISCONNECT,
     CLOSED,
@@ -150,6 +151,8 @@ class Session:
         self.address: str | None = None
         #: Where packets are logged (``engineio_logger=True``), or None.
         self.logger: logging.Logger | None = None
+        #: Told of packets in and out (the engine's observer), or None.
+        self.observer: EngineObserver | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -197,7 +200,10 @@ class Session:
             return
         version, b64 = self.version, self.ws_b64
         frames = [ws_frame(p, version, b64) for p in packets]
-        self._write(ws, frames[0] if len(frames) == 1 else b"".join(frames))
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        if self.observer is not None:
+            self.observer.packets_sent(self, len(frames), len(data))
+        self._write(ws, data)
 
     def _enqueue(self, packets: Iterable[eio.Packet]) -> bool:
         """Queue `packets` (the lock held); False when the client is over its
@@ -226,6 +232,8 @@ class Session:
         queue.clear()
         queue.extend(kept)
         self.dropped += dropped
+        if self.observer is not None:
+            self.observer.packets_dropped(self, dropped)
         return True
 
     def _too_slow(self) -> None:
@@ -235,6 +243,8 @@ class Session:
             self.config.max_queue_size,
             self.config.max_queue_bytes,
         )
+        if self.observer is not None:
+            self.observer.queue_overflow(self)
         self.close(SLOW_CONSUMER, notify=False)
 
     def _write(self, ws: WebSocket, data: bytes) -> None:
@@ -262,6 +272,8 @@ class Session:
                 self.queue.clear()
                 self.queued_bytes = 0
             data = b"".join([ws_frame(p, version, b64) for p in batch])
+            if self.observer is not None:
+                self.observer.packets_sent(self, len(batch), len(data))
 
     def _write_out(self, ws: WebSocket, data: bytes) -> None:
         """The writer task of a client that does not read fast enough: write,
@@ -285,6 +297,8 @@ class Session:
                 frames = [ws_frame(p, version, b64) for p in batch]
                 data = b"".join(frames)
                 self.in_flight = len(data)
+            if self.observer is not None:
+                self.observer.packets_sent(self, len(frames), len(data))
 
     def _flush_websocket(self) -> None:
         """Write everything queued; the caller holds the writer role (`flushing`)."""
@@ -297,7 +311,10 @@ class Session:
             self.queue.clear()
             self.queued_bytes = 0
         version, b64 = self.version, self.ws_b64
-        self._write(ws, b"".join([ws_frame(p, version, b64) for p in batch]))
+        data = b"".join([ws_frame(p, version, b64) for p in batch])
+        if self.observer is not None:
+            self.observer.packets_sent(self, len(batch), len(data))
+        self._write(ws, data)
 
     def _writer_failed(self) -> None:
         with self.lock:
@@ -450,6 +467,8 @@ class Session:
             self.close(TRANSPORT_ERROR, notify=False)
             return False
         self.busy_since = self.driver.monotonic()
+        if self.observer is not None:
+            self.observer.packets_received(self, 1, len(message))
         self.receive(packet, inline=True)
         return True
 

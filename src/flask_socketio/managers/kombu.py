@@ -70,12 +70,14 @@ class KombuManager(PubSubManager[Any]):
             try:
                 with self._connection() as connection:
                     with connection.SimpleQueue(queue) as simple_queue:
+                        self._set_connected(True)
                         delay = 1.0
                         while True:
                             message = simple_queue.get(block=True)
                             message.ack()
                             yield message.body
             except (OSError, self._kombu.exceptions.KombuError) as exc:
+                self._set_connected(False)
                 log.warning(
                     "kombu listener lost its connection (%s); retrying in %.0fs", exc, delay
                 )

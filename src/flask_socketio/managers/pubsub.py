@@ -28,6 +28,7 @@ from .target import Target
 
 if TYPE_CHECKING:
     from ..drivers import Driver, Task
+    from .observer import RelayObserver
 
 log = logging.getLogger("flask_socketio.managers")
 
@@ -116,6 +117,22 @@ class PubSubManager(Manager[M]):
             "leave_room": self._on_leave_room,
             "close_room": self._on_close_room,
         }
+        self._connected = False
+        #: Told of messages published and received and of failures (the
+        #: metrics), or None.
+        self.observer: RelayObserver | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listener is subscribed to the message queue now
+        (False before it first is, and while it reconnects): a health check
+        reads it. Subclasses report it with `_set_connected`."""
+        return self._connected
+
+    def _set_connected(self, connected: bool) -> None:
+        self._connected = connected
+        if self.observer is not None:
+            self.observer.relay_connection(connected)
 
     def attach(self, peer: LocalPeer, driver: Driver) -> None:
         super().attach(peer, driver)
@@ -177,7 +194,38 @@ class PubSubManager(Manager[M]):
         self._relay_op("close_room", room=room, namespace=namespace)
 
     def _relay_op(self, method: str, **fields: Any) -> None:
-        self._publish(dumps({"method": method, **fields, "host_id": self.host_id}))
+        self._send(method, dumps({"method": method, **fields, "host_id": self.host_id}))
+
+    def _send(self, method: str, data: bytes) -> None:
+        observer = self.observer
+        if observer is None:
+            self._publish(data)
+            return
+        try:
+            self._publish(data)
+        except Exception:
+            observer.relay_failed("publish")
+            raise
+        observer.relay_published(method, len(data))
+
+    # -- messages of other components ------------------------------------------
+
+    def on_relay(self, method: str, handler: Callable[[Message], None]) -> None:
+        """Call `handler` with each message of `method` that another process
+        publishes with `relay` (a component's own messages, such as the admin
+        UI's; by convention their names hold a colon: ``"admin:fetch"``).
+
+        >>> manager = PubSubManager()
+        >>> manager.on_relay("admin:hello", lambda message: print(message["text"]))
+        """
+        if self._handlers.get(method, handler) is not handler:
+            raise ValueError(f"relay method {method!r} is taken")
+        self._handlers[method] = handler
+
+    def relay(self, method: str, **fields: Any) -> None:
+        """Publish a message of `method` with `fields` (JSON values) for the
+        other processes (see `on_relay`)."""
+        self._relay_op(method, **fields)
 
     # -- acks across processes ------------------------------------------------
 
@@ -196,13 +244,20 @@ class PubSubManager(Manager[M]):
                 method = message.get("method")
                 if method != "callback" and message.get("host_id") == self.host_id:
                     continue  # our own operation, applied here when it was made
+                if self.observer is not None:
+                    self.observer.relay_received(str(method), len(raw))
                 handler = self._handlers.get(str(method))
                 if handler is None:
-                    log.warning("relay message with unknown method %r", method)
+                    # Components' own messages (a colon in the name) are for
+                    # the processes that use the component.
+                    if ":" not in str(method):
+                        log.warning("relay message with unknown method %r", method)
                     continue
                 handler(message)
             except Exception:
                 log.exception("bad relay message on channel %s", self.channel)
+                if self.observer is not None:
+                    self.observer.relay_failed("receive")
 
     def _on_emit(self, message: Message) -> None:
         if self._peer is None:
@@ -217,7 +272,8 @@ class PubSubManager(Manager[M]):
             origin = message["host_id"]
 
             def callback(*args: Any) -> None:
-                self._publish(
+                self._send(
+                    "callback",
                     dumps(
                         {
                             "method": "callback",
@@ -225,7 +281,7 @@ class PubSubManager(Manager[M]):
                             "ack_id": ack_id,
                             "args": list(args),
                         }
-                    )
+                    ),
                 )
 
         target = Target.of(namespace, message.get("room"), message.get("skip_sid"), local=True)

@@ -56,11 +56,13 @@ class RedisManager(PubSubManager[Any]):
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.channel)
+                self._set_connected(True)
                 delay = 1.0
                 for message in pubsub.listen():
                     if message.get("type") == "message":
                         yield message["data"]
             except self._redis_module.exceptions.RedisError as exc:
+                self._set_connected(False)
                 log.warning(
                     "redis listener lost its connection (%s); retrying in %.0fs", exc, delay
                 )

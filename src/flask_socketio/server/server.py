@@ -19,7 +19,7 @@ import functools
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from .. import engine
@@ -32,8 +32,12 @@ from ..wire import socketio as sio
 from .acks import AckCollector, Acks, InlineAck, Waiter
 from .connection import Connection
 from .exceptions import ConnectionRefusedError
+from .observer import Observer, combine
 from .recovery import Recovery, RecoverySettings
 from .registry import NOT_HANDLED, HandlerRegistry
+
+if TYPE_CHECKING:
+    from .admin import AdminUI
 
 log = logging.getLogger("flask_socketio.server")
 
@@ -140,6 +144,9 @@ class Server(HandlerRegistry):
                 settings, self.driver, self.manager, self.eio.new_sid, self._disconnected_for_good
             )
         self.connections: dict[str, Connection] = {}  # by Engine.IO sid
+        #: Told of connections, events, emits and rooms (the admin UI,
+        #: metrics), or None; see `observe`.
+        self.observer: Observer | None = None
         self._volatile_groups = itertools.count(1)
         #: The environ of each connection by Engine.IO sid (python-socketio's name).
         self.environ: Mapping[str, Environ] = _Environs(self.connections)
@@ -160,6 +167,31 @@ class Server(HandlerRegistry):
                 self.eio.logger = engine.make_logger(value, "flask_socketio.engine")
             elif key in own:
                 setattr(self, key, value)
+
+    def observe(self, observer: Observer) -> None:
+        """Tell `observer` of this server's sessions, packets, connections,
+        events, emits and rooms, after the observers added before it (see
+        `server.observer`; the admin UI and the metrics are observers).
+
+        >>> from flask_socketio.server.observer import Observer
+        >>> Server(async_mode="threading").observe(Observer())
+        """
+        self.observer = combine(self.observer, observer)
+        self.eio.observe(self.observer)
+
+    def instrument(self, auth: Any = None, **options: Any) -> AdminUI:
+        """Serve the Socket.IO Admin UI (https://admin.socket.io, or npm
+        ``@socket.io/admin-ui``): python-socketio's call, with its options
+        (``mode``, ``read_only``, ``server_id``, ``namespace``,
+        ``server_stats_interval``) and those of `server.admin.AdminUI`.
+        `auth` is required (``False`` turns authentication off).
+
+        >>> sio = Server(async_mode="threading", cors_allowed_origins=["https://admin.socket.io"])
+        >>> admin = sio.instrument(auth={"username": "admin", "password": "secret"})
+        """
+        from .admin import AdminUI
+
+        return AdminUI(self, auth=auth, **options)
 
     # -- sending ------------------------------------------------------------
 
@@ -204,6 +236,8 @@ class Server(HandlerRegistry):
         members = manager.members(target)
         if not target.local:
             manager.relay_emit(target, event, args, callback)
+        if self.observer is not None:
+            self.observer.emitted(target, event, args, members)
         if self.recovery is not None and callback is None and not volatile:
             args = self.recovery.log(target, event, args)
         if not members:
@@ -318,6 +352,8 @@ class Server(HandlerRegistry):
             conn.send(self._encode(sio.Packet(sio.EVENT, namespace, [event, *args], ack_id)))
             asked.append((conn, answer))
         collector.sealed()
+        if self.observer is not None:
+            self.observer.emitted(target, event, args, [conn for conn, _ in asked])
 
         def finish() -> Acks:
             acks = collector.result()
@@ -352,17 +388,23 @@ class Server(HandlerRegistry):
         namespace = namespace or "/"
         self.logger.info("%s is entering room %s [%s]", sid, room, namespace)
         self.manager.enter_room(sid, namespace, room)
+        if self.observer is not None:
+            self.observer.room_joined(namespace, room, sid)
 
     def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
         """Remove a client from a room."""
         namespace = namespace or "/"
         self.logger.info("%s is leaving room %s [%s]", sid, room, namespace)
         self.manager.leave_room(sid, namespace, room)
+        if self.observer is not None:
+            self.observer.room_left(namespace, room, sid)
 
     def close_room(self, room: Any, namespace: str | None = None) -> None:
         """Remove every client from a room."""
         namespace = namespace or "/"
         self.logger.info("room %s is closing [%s]", room, namespace)
+        if self.observer is not None:
+            self.observer.room_closing(namespace, room)
         self.manager.close_room(room, namespace)
 
     def rooms(self, sid: str, namespace: str | None = None) -> list[Any]:
@@ -620,6 +662,8 @@ class Server(HandlerRegistry):
             for data in restored.missed:
                 self._send(conn, sio.Packet(sio.EVENT, namespace, data))
         self.logger.info("%s connected to %s (Engine.IO session %s)", sid, namespace, session.sid)
+        if self.observer is not None:
+            self.observer.connected(conn, namespace, sid)
 
     def _send_connected(
         self, conn: Connection, namespace: str, sid: str, pid: str | None = None
@@ -645,7 +689,12 @@ class Server(HandlerRegistry):
         event, *args = packet.data
         if self.event_log is not None:
             self.event_log.info('received event "%s" from %s [%s]', event, sid, namespace)
-        result = self._trigger(conn, event, namespace, sid, args)
+        observer = self.observer
+        if observer is None:
+            result = self._trigger(conn, event, namespace, sid, args)
+        else:
+            call = functools.partial(self._trigger, conn, event, namespace, sid, args)
+            result = observer.handle_event(conn, namespace, sid, event, args, call)
         if packet.id is not None and result is not NOT_HANDLED and not conn.session.closed:
             self._send(conn, sio.Packet(sio.ACK, namespace, to_args(result), packet.id))
 
@@ -667,6 +716,8 @@ class Server(HandlerRegistry):
         if sid is None:
             return
         self.logger.info("%s disconnected from %s (%s)", sid, namespace, reason)
+        if self.observer is not None:
+            self.observer.disconnected(conn, namespace, sid, reason)
         if self.recovery is not None and self.recovery.save(conn, namespace, sid, reason):
             # It may come back: its disconnect handler runs once that is over.
             self.manager.disconnect(sid, namespace)
