@@ -14,10 +14,11 @@ are in `http`). What the messages mean is the business of its `listener`
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Any, Protocol
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from .._types import Environ, StartResponse
 from ..drivers import Driver, Task
@@ -76,6 +77,22 @@ class _Echo:
 
     def closed(self, reason: str) -> None:
         pass
+
+
+#: engine.io-client 1.5 and older (socket.io-client 1.0 to 1.3) stamp their
+#: polling requests with `t=<milliseconds>-<count>`; later ones with yeast ids.
+_OLD_TIMESTAMP = re.compile(r"[0-9]+-[0-9]+")
+
+
+def _reads_binary_only(environ: Environ) -> bool:
+    """Whether this polling request comes from an engine.io-client 1.5 or older
+    that reads binary payloads (no `b64`): in a browser, it takes a response
+    only when it is application/octet-stream, and would reconnect for ever."""
+    query = environ.get("QUERY_STRING", "")
+    if "t=" not in query or "b64=" in query:
+        return False
+    stamp = next((v for k, v in parse_qsl(query) if k == "t"), "")
+    return _OLD_TIMESTAMP.fullmatch(stamp) is not None
 
 
 def make_logger(option: bool | logging.Logger, name: str) -> logging.Logger:
@@ -372,7 +389,9 @@ class Server:
         packet = self._open_packet(session.sid, upgrades)
         if not self.add_session(session, environ):
             return http.error(start_response, http.FORBIDDEN, cors)
-        body, content_type = eio.encode_payload([packet], version, b64, jsonp)
+        body, content_type = eio.encode_payload(
+            [packet], version, b64, jsonp, _reads_binary_only(environ)
+        )
         headers = [*cors, *http.cookie_headers(config.cookie, session.sid)]
         return http.ok(start_response, body, content_type, headers)
 
@@ -398,7 +417,9 @@ class Server:
             log.info("%s: second GET while one is pending, closing", session.sid)
             session.close(TRANSPORT_ERROR)
             return http.error(start_response, http.BAD_REQUEST, cors)
-        body, content_type = eio.encode_payload(packets, session.version, session.b64, jsonp)
+        body, content_type = eio.encode_payload(
+            packets, session.version, session.b64, jsonp, _reads_binary_only(environ)
+        )
         if self.observer is not None:
             self.observer.packets_sent(session, len(packets), len(body))
         headers = list(cors)

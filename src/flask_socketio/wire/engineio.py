@@ -156,14 +156,26 @@ def _decode_base64(text: str, version: int) -> Packet:
 
 
 def encode_payload(
-    packets: Iterable[Packet], version: int, b64: bool = False, jsonp: str | None = None
+    packets: Iterable[Packet],
+    version: int,
+    b64: bool = False,
+    jsonp: str | None = None,
+    always_binary: bool = False,
 ) -> tuple[bytes, str]:
-    """Encode a polling response body. Returns (body, content type)."""
+    """Encode a polling response body. Returns (body, content type).
+
+    A v3 client that reads binary payloads gets one when there is binary
+    data in it, or `always_binary` (engine.io-client 1.5 and older, in
+    browsers, read nothing else).
+
+    >>> encode_payload([Packet(MESSAGE, "hi")], 3, always_binary=True)
+    (b'\x00\x03\xff4hi', 'application/octet-stream')
+    """
     packets = list(packets)
     if version == 4:
         body = RECORD_SEPARATOR.join(p.text(4) for p in packets).encode("utf-8")
         return body, TEXT_CONTENT_TYPE
-    if jsonp is None and not b64 and any(p.binary for p in packets):
+    if jsonp is None and not b64 and (always_binary or any(p.binary for p in packets)):
         return _encode_v3_binary(packets), BINARY_CONTENT_TYPE
     text = "".join(_v3_text_entry(p) for p in packets)
     if jsonp is not None:
