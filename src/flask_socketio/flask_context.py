@@ -18,6 +18,7 @@ import flask
 from flask import has_request_context
 from flask.ctx import RequestContext
 from flask.sessions import SessionMixin
+from flask.wrappers import Request
 
 from ._types import Environ, Handler
 from .server import Connection, ConnectionHandler, ConnectionRefusedError
@@ -61,11 +62,12 @@ class FlaskConnection:
     """What the extension keeps per connection: its app, the template of its
     event contexts, the result of matching its URL, and its forked session."""
 
-    __slots__ = ("app", "template", "values", "lists", "url_match", "session")
+    __slots__ = ("app", "request", "values", "lists", "url_match", "session")
 
     def __init__(self, app: flask.Flask) -> None:
         self.app = app
-        self.template: EventRequestContext | None = None
+        #: The first event's request object, which the others' copy.
+        self.request: Request | None = None
         #: The template's attributes but its lists, and the names of those
         #: (the mutable state of a context, made anew for each event).
         self.values: dict[str, Any] = {}
@@ -92,15 +94,17 @@ class EventRequestContext(RequestContext):
         cls, state: FlaskConnection, environ: Environ, session: SessionMixin | None = None
     ) -> EventRequestContext:
         """A fresh context for one event of the connection `state`."""
-        template = state.template
-        if template is None:
+        first = state.request
+        if first is None:
+            # The first event's context, never pushed, is the template of all:
+            # what it holds is kept (its attributes), not the context itself.
             template = cls.__new__(cls)
             template.connection = state
             RequestContext.__init__(template, state.app, environ)
-            state.template = template
             attributes = vars(template)
             state.lists = tuple(k for k, v in attributes.items() if type(v) is list)
             state.values = {k: v for k, v in attributes.items() if k not in state.lists}
+            first = state.request = template.request
         ctx = cls.__new__(cls)
         values = vars(ctx)
         values.update(state.values)
@@ -111,7 +115,6 @@ class EventRequestContext(RequestContext):
         # pushed, so never touched by handlers): what it parsed from the
         # environ is not parsed again, and no attribute an earlier event set
         # on its request is seen by this one.
-        first = template.request
         request = object.__new__(type(first))
         vars(request).update(vars(first))
         values["request"] = request

@@ -38,7 +38,8 @@ class SocketIOMiddleware(WSGIApp):
         super().__init__(socketio.server, flask_app.wsgi_app, socketio_path=socketio_path)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        environ = environ.copy()
+        # Not a copy: a Socket.IO connection keeps the environ of the request
+        # that opened it for as long as it lives.
         environ["flask.app"] = self.flask_app
         return super().__call__(environ, start_response)
 

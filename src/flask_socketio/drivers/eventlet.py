@@ -9,6 +9,7 @@ not, `Driver.serve` and `Driver.warn_unpatched` say so in a log warning.
 
 from __future__ import annotations
 
+import io
 import ssl
 import time
 from collections.abc import Callable
@@ -33,6 +34,20 @@ DEFAULT_MAX_CONNECTIONS = 10_000
 #: Connection requests the kernel queues before `serve` accepts them
 #: (eventlet's own default of 50 drops bursts of reconnecting clients).
 DEFAULT_BACKLOG = 2048
+
+
+#: Where `HttpProtocol` puts itself in the environ.
+HANDLER_KEY = "flask_socketio.handler"
+
+
+class HttpProtocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]
+    """eventlet's request handler, telling the application who it is (see
+    `Driver.take_socket`)."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
+        environ[HANDLER_KEY] = self
+        return environ
 
 
 class Task:
@@ -90,6 +105,13 @@ class Driver(GreenDriver):
             sock = environ.get("gunicorn.socket")  # gunicorn's eventlet worker
         if sock is None:
             return None
+        handler = environ.get(HANDLER_KEY)
+        if handler is not None:
+            # Our protocol (under socketio.run) lets go of the request's
+            # buffered reader (8 KiB) while the websocket holds the connection.
+            handler.rfile = io.BytesIO()
+            if request_input is not None:
+                request_input.rfile = handler.rfile
         eventlet.wsgi.WSGI_LOCAL.already_handled = True
         set_idle = environ.get("eventlet.set_idle")
         if set_idle is not None:
@@ -132,6 +154,7 @@ class Driver(GreenDriver):
             no_delay(listener)
             if ssl_args:
                 listener = eventlet.wrap_ssl(listener, server_side=True, **ssl_args)
+            options.setdefault("protocol", HttpProtocol)
             server = eventlet.spawn(
                 eventlet.wsgi.server,
                 listener,

@@ -20,6 +20,7 @@ when it did not, `serve` and `warn_unpatched` say so in a log warning.
 from __future__ import annotations
 
 import http.client
+import io
 import ssl
 import time
 from collections.abc import Callable
@@ -40,6 +41,8 @@ from ._green import GreenDriver, log_failure, no_delay, run_job, run_maybe_reloa
 SOCKET_KEY = "flask_socketio.socket"
 #: Set in the environ once the socket was taken over for a websocket.
 TAKEN_KEY = "flask_socketio.socket_taken"
+#: Where `WSGIHandler` puts itself in the environ.
+HANDLER_KEY = "flask_socketio.handler"
 
 
 class Task:
@@ -110,6 +113,9 @@ class Driver(GreenDriver):
         if sock is None:
             return None
         environ[TAKEN_KEY] = True
+        handler = environ.get(HANDLER_KEY)
+        if handler is not None:
+            handler.release_input(environ)
         return TakenSocket(sock)
 
     def serve(
@@ -168,7 +174,14 @@ class WSGIHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
         environ[SOCKET_KEY] = self.socket
+        environ[HANDLER_KEY] = self
         return environ
+
+    def release_input(self, environ: dict[str, Any]) -> None:
+        """Let go of the request's buffered reader (8 KiB) for as long as a
+        websocket holds the connection: the HTTP part of it is over."""
+        self.rfile = io.BytesIO()
+        self.wsgi_input = environ["wsgi.input"] = pywsgi.Input(self.rfile, 0)
 
     def process_result(self) -> None:
         if self.environ.get(TAKEN_KEY):

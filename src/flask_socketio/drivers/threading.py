@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import queue
@@ -17,6 +18,8 @@ from . import Driver as DriverProtocol
 from . import Started, TakenSocket
 
 log = logging.getLogger("flask_socketio")
+#: Where the request handler of `Driver.serve` puts itself in the environ.
+HANDLER_KEY = "flask_socketio.handler"
 
 
 class Task:
@@ -99,6 +102,11 @@ class _Responses:
         responses = self
 
         class CountingRequestHandler(handler_class):  # type: ignore[misc]
+            def make_environ(self) -> dict[str, Any]:
+                environ: dict[str, Any] = super().make_environ()
+                environ[HANDLER_KEY] = self
+                return environ
+
             def run_wsgi(self) -> None:
                 if self.headers.get("Upgrade", "").lower() == "websocket":
                     super().run_wsgi()
@@ -162,7 +170,16 @@ class Driver:
     def take_socket(self, environ: Environ) -> TakenSocket | None:
         """The client's socket under a threaded WSGI server (Werkzeug, gunicorn)."""
         sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
-        return TakenSocket(sock) if sock is not None else None
+        if sock is None:
+            return None
+        handler = environ.get(HANDLER_KEY)
+        if handler is not None:
+            # Werkzeug's request handler (ours, under socketio.run) lets go of
+            # its buffered reader (8 KiB) while the websocket holds the
+            # connection, and ends the connection after it.
+            handler.rfile = environ["wsgi.input"] = io.BytesIO()
+            handler.close_connection = True
+        return TakenSocket(sock)
 
     def serve(
         self,

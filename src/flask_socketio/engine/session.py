@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -106,6 +105,37 @@ class Session:
     #: and the layer above handles what they send before `receive` returns.
     in_process: ClassVar[bool] = False
 
+    # Slots: every idle connection holds one session.
+    __slots__ = (
+        "sid",
+        "version",
+        "config",
+        "driver",
+        "_on_close",
+        "state",
+        "handler",
+        "b64",
+        "ws_b64",
+        "ws",
+        "queue",
+        "lock",
+        "wake",
+        "flushing",
+        "queued_bytes",
+        "in_flight",
+        "dropped",
+        "writer_task",
+        "polling",
+        "posting",
+        "reader",
+        "busy_since",
+        "reader_task",
+        "address",
+        "logger",
+        "observer",
+        "__weakref__",
+    )
+
     def __init__(
         self,
         sid: str,
@@ -128,9 +158,10 @@ class Session:
         self.b64 = b64
         self.ws_b64 = b64
         self.ws: WebSocket | None = None
-        self.queue: deque[eio.Packet] = deque()
+        self.queue: list[eio.Packet] = []
         self.lock = driver.Lock()
-        self.wake: Event = driver.Event()
+        # What a long-polling GET waits on: no websocket-only session needs one.
+        self.wake: Event | None = driver.Event() if transport == POLLING else None
         self.flushing = False
         # Bytes queued (estimated from the packets), bytes handed to a writer
         # task and not yet written, packets dropped as volatile, and the
@@ -188,7 +219,8 @@ class Session:
             ws = self.ws
             if ws is None or self.flushing:
                 if self._enqueue(packets):
-                    self.wake.set()
+                    if self.wake is not None:
+                        self.wake.set()
                     return
                 ws = None  # over its bounds
             else:
@@ -331,13 +363,16 @@ class Session:
                 raise BusyError("a GET is already pending")
             self.polling = True
         try:
+            wake = self.wake
+            if wake is None:
+                wake = self.wake = self.driver.Event()
             if not self.queue and not self.state.closed:
-                self.wake.wait(timeout)
+                wake.wait(timeout)
             with self.lock:
                 packets = list(self.queue)
                 self.queue.clear()
                 self.queued_bytes = 0
-                self.wake.clear()
+                wake.clear()
         finally:
             self.polling = False
         return packets or [eio.Packet(eio.NOOP)]
@@ -555,7 +590,8 @@ class Session:
             self.ws = ws
             self.ws_b64 = b64
             self.state.finish_upgrade(self.driver.monotonic())
-            self.wake.set()
+            if self.wake is not None:
+                self.wake.set()  # a GET pending returns
             if self.flushing:
                 return True
             self.flushing = True
@@ -570,7 +606,8 @@ class Session:
             ws = self.ws
             if notify and ws is None:
                 self.queue.append(eio.Packet(eio.CLOSE))
-            self.wake.set()
+            if self.wake is not None:
+                self.wake.set()
         if ws is not None:
             if notify:
                 try:

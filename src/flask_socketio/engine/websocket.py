@@ -14,7 +14,6 @@ import base64
 import binascii
 import logging
 import socket
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +90,21 @@ class WebSocket:
     `owned`: the socket is ours to close (a duplicate of the server's).
     """
 
+    # Slots: every idle websocket holds one.
+    __slots__ = (
+        "sock",
+        "_send_now",
+        "max_message_size",
+        "upgraded_by_server",
+        "_owned",
+        "_proto",
+        "_lock",
+        "_frames",
+        "_parts",
+        "_text",
+        "closed",
+    )
+
     def __init__(
         self,
         sock: socket.socket,
@@ -118,7 +132,7 @@ class WebSocket:
         # Received frames not yet handed over. The protocol's frames hold
         # bytes (its type says any bytes-like object, for extensions we do
         # not use): Any spares a copy per message to please the checker.
-        self._frames: deque[Any] = deque()
+        self._frames: list[Any] = []
         self._parts: list[bytes] = []  # the fragments of a message so far
         self._text = False  # whether that message is text
         self.closed = False
@@ -161,7 +175,7 @@ class WebSocket:
         try:
             while True:
                 while frames:
-                    frame = frames.popleft()
+                    frame = frames.pop(0)  # a few at most: one read's worth
                     opcode = frame.opcode
                     if opcode in _DATA:
                         if opcode is not _CONT:

@@ -73,7 +73,8 @@ class Connection:
         self.sids: dict[str, str] = {}  # namespace -> sid
         self.acks: dict[int, Callable[..., Any]] = {}
         self.next_ack = 0
-        self.inbox: deque[Callable[[], None]] = deque()
+        #: The client's jobs waiting for the one running (made when needed).
+        self.inbox: deque[Callable[[], None]] | None = None
         self.running = False
         self.lock = lock
         # While a connect handler runs, what it emits waits here so the client

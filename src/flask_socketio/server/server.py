@@ -18,6 +18,7 @@ import contextlib
 import functools
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -569,6 +570,8 @@ class Server(HandlerRegistry):
             return
         with conn.lock:
             if conn.running:
+                if conn.inbox is None:
+                    conn.inbox = deque()
                 conn.inbox.append(job)
                 return
             conn.running = True
@@ -586,10 +589,11 @@ class Server(HandlerRegistry):
             except Exception:
                 log.exception("%s: unhandled error in a handler", conn.eio_sid)
             with conn.lock:
-                if not conn.inbox:
+                inbox = conn.inbox
+                if not inbox:
                     conn.running = False
                     return
-                job = conn.inbox.popleft()
+                job = inbox.popleft()
 
     def _connect(self, conn: Connection, packet: sio.Packet) -> None:
         namespace = packet.namespace

@@ -169,7 +169,7 @@ def encode_payload(
     browsers, read nothing else).
 
     >>> encode_payload([Packet(MESSAGE, "hi")], 3, always_binary=True)
-    (b'\x00\x03\xff4hi', 'application/octet-stream')
+    (b'\\x00\\x03\\xff4hi', 'application/octet-stream')
     """
     packets = list(packets)
     if version == 4:
