@@ -74,6 +74,10 @@ class Manager(Generic[M]):
         self.rooms: dict[str, dict[Room, dict[str, M]]] = {}
         self._members: dict[tuple[str, str], M] = {}  # (namespace, sid) -> member
         self._sids: dict[tuple[str, str], str] = {}  # (namespace, eio sid) -> sid
+        # (namespace, sid) -> the rooms it is in, in the order it joined them:
+        # leaving them all, or listing them, costs what the client has joined,
+        # not what the namespace holds.
+        self._joined: dict[tuple[str, str], list[Room]] = {}
         self._lock: Lock = threading.Lock()
         self._peer: LocalPeer | None = None
 
@@ -97,10 +101,9 @@ class Manager(Generic[M]):
 
     def disconnect(self, sid: str, namespace: str) -> None:
         with self._lock:
-            rooms = self.rooms.get(namespace)
-            if rooms is not None:
-                for room in [r for r, members in rooms.items() if sid in members]:
-                    self._leave(sid, namespace, room)
+            for room in list(self._joined.get((namespace, sid), ())):
+                self._leave(sid, namespace, room)
+            self._joined.pop((namespace, sid), None)
             member = self._members.pop((namespace, sid), None)
             if member is not None:
                 self._sids.pop((namespace, member.eio_sid), None)
@@ -135,14 +138,12 @@ class Manager(Generic[M]):
         with self._lock:
             rooms = self.rooms.get(namespace)
             if rooms is not None and room is not None:
-                rooms.pop(room, None)
+                for sid in list(rooms.get(room, ())):
+                    self._leave(sid, namespace, room)
 
     def get_rooms(self, sid: str, namespace: str) -> list[Any]:
         """The rooms of a client, its own sid room included."""
-        rooms = self.rooms.get(namespace, {})
-        return [
-            room for room, members in list(rooms.items()) if room is not None and sid in members
-        ]
+        return [room for room in self._joined.get((namespace, sid), ()) if room is not None]
 
     def get_participants(self, namespace: str, room: Room) -> Iterator[tuple[str, str]]:
         """(sid, eio_sid) of every client in `room` (python-socketio's manager API)."""
@@ -150,15 +151,20 @@ class Manager(Generic[M]):
         return iter([(sid, member.eio_sid) for sid, member in list(members.items())])
 
     def _enter(self, sid: str, namespace: str, room: Room, member: M) -> None:
-        self.rooms.setdefault(namespace, {}).setdefault(room, {})[sid] = member
+        members = self.rooms.setdefault(namespace, {}).setdefault(room, {})
+        if sid not in members:
+            self._joined.setdefault((namespace, sid), []).append(room)
+        members[sid] = member
 
     def _leave(self, sid: str, namespace: str, room: Room) -> None:
         rooms = self.rooms.get(namespace)
         if rooms is None:
             return
         members = rooms.get(room)
-        if members is not None:
-            members.pop(sid, None)
+        if members is not None and members.pop(sid, None) is not None:
+            joined = self._joined.get((namespace, sid))
+            if joined is not None and room in joined:
+                joined.remove(room)
             if not members:
                 del rooms[room]
         if not rooms:
