@@ -37,6 +37,7 @@ SOCKETIO_OPTIONS = frozenset(
         "engineio_logger",
         "max_attachments",
         "connection_state_recovery",
+        "forward_polling",
     }
 )
 #: Options of the Engine.IO server (engine/).

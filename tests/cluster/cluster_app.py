@@ -1,4 +1,5 @@
-"""A bare Socket.IO server in a cluster: MESSAGE_QUEUE and CHANNEL pick the relay."""
+"""A bare Socket.IO server in a cluster: MESSAGE_QUEUE and CHANNEL pick the
+relay; FORWARD_POLLING=0 turns the forwarding of polling requests off."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_socketio.server import Server, WSGIApp
 sio = Server(
     client_manager=from_url(os.environ["MESSAGE_QUEUE"], channel=os.environ["CHANNEL"]),
     async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+    forward_polling=os.environ.get("FORWARD_POLLING", "1") == "1",
 )
 app = WSGIApp(sio)
 

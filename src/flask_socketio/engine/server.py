@@ -60,6 +60,17 @@ class Listener(Protocol):
         """A new session: its handler, or None to refuse it."""
 
 
+class UnknownSession(Protocol):
+    """Who answers a polling request for a session this engine does not hold
+    (`Server.unknown_session`): the answer, or None for the usual 400
+    "Session ID unknown". The forwarder of `managers.forward` asks the
+    process that holds the session."""
+
+    def __call__(
+        self, environ: Environ, start_response: StartResponse, sid: str
+    ) -> Iterable[bytes] | None: ...
+
+
 class _EchoListener:
     """Without a listener, the engine echoes every message (a bare Engine.IO
     server, as the protocol's test suites expect)."""
@@ -143,6 +154,8 @@ class Server:
         self._stopping = False
         #: Told of sessions and packets (metrics, the admin UI), or None; see `observe`.
         self.observer: EngineObserver | None = None
+        #: Asked for polling requests whose session is not here (None: 400).
+        self.unknown_session: UnknownSession | None = None
 
     # Code written for python-engineio reads (and sets) the options as
     # attributes: they stand for the configuration, and setting one goes
@@ -332,6 +345,10 @@ class Server:
             return self._handshake(environ, start_response, version, b64, jsonp, cors)
 
         session = self._live_session(sid)
+        if session is None and transport != WEBSOCKET and self.unknown_session is not None:
+            answer = self.unknown_session(environ, start_response, sid)
+            if answer is not None:
+                return answer
         if session is None or session.version != version:
             log.info("unknown session id %r", sid[:40])
             return http.error(start_response, http.UNKNOWN_SID, cors)
@@ -560,4 +577,4 @@ class Server:
         return []
 
 
-__all__ = ["Listener", "Server", "make_logger"]
+__all__ = ["Listener", "Server", "UnknownSession", "make_logger"]

@@ -27,6 +27,7 @@ from .. import engine
 from .._types import Environ, StartResponse
 from ..drivers import Task, load_driver
 from ..managers import Manager, Target, to_args
+from ..managers.forward import Forwarder, for_manager
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from ..wire import socketio as sio
@@ -118,6 +119,7 @@ class Server(HandlerRegistry):
         engineio_logger: bool | logging.Logger = False,
         max_attachments: int = sio.DEFAULT_MAX_ATTACHMENTS,
         connection_state_recovery: bool | dict[str, Any] | None = None,
+        forward_polling: bool | None = None,
         **engine_options: Any,
     ) -> None:
         self.driver = load_driver(async_mode)
@@ -136,6 +138,8 @@ class Server(HandlerRegistry):
         )
         self.manager: Manager[Connection] = client_manager or Manager()
         self.manager.attach(self, self.driver)
+        #: Answers polling requests for sessions of other processes, when on.
+        self.forwarder = self._forwarder(forward_polling)
         super().__init__()
         settings = RecoverySettings.from_option(connection_state_recovery)
         #: Connection state recovery, when it is on (see `server.recovery`).
@@ -151,6 +155,21 @@ class Server(HandlerRegistry):
         self._volatile_groups = itertools.count(1)
         #: The environ of each connection by Engine.IO sid (python-socketio's name).
         self.environ: Mapping[str, Environ] = _Environs(self.connections)
+
+    def _forwarder(self, option: bool | None) -> Forwarder | None:
+        """Forward polling requests through the message queue: by default
+        when there is one (see `managers.forward`)."""
+        if option is False:
+            return None
+        forwarder = for_manager(self.manager, self.eio)
+        if forwarder is None:
+            if option:
+                raise ValueError("forward_polling=True needs a message_queue (or a client_manager "
+                                 "on Redis or Kombu that listens)")
+            return None
+        self.eio.unknown_session = forwarder
+        forwarder.start()
+        return forwarder
 
     def configure(self, **options: Any) -> None:
         """Change options after construction (``socketio.run(app, **options)``):
@@ -504,6 +523,8 @@ class Server(HandlerRegistry):
             self, session, environ, sio.Decoder(self.json, self.max_attachments), self.driver.Lock()
         )
         self.connections[session.sid] = conn
+        if self.forwarder is not None:
+            self.forwarder.start()  # after a fork (gunicorn --preload), in the child
         if session.version == 3:
             # Old clients are connected to "/" with the Engine.IO handshake.
             query = environ.get("QUERY_STRING", "")

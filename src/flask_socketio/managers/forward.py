@@ -1,0 +1,434 @@
+"""Polling without sticky sessions: a polling request for a session of
+another process is answered by that process, through the message queue.
+
+Behind a load balancer that spreads requests (nginx round robin), the GETs
+and POSTs of a polling client land on any process, while its session lives
+in one. The engine hands a polling request whose session it does not hold to
+its `unknown_session` hook, a `Forwarder`, which publishes the request on
+the forwarding channel (``<channel>.forward``; its own connections, apart
+from the relay's). The process that holds the session runs it through its
+own engine and publishes the answer (status, headers, body) back to the
+asker, which writes it to the client.
+
+A GET may be held for ``ping_interval`` seconds: its owner claims it at once
+and, while it serves forwarded GETs, tells each asker every
+``alive_interval`` seconds that it is alive. An asker answers the usual 400
+"Session ID unknown" when nobody claims a request within
+``claim_timeout`` seconds (the session is gone) or when the owner of a
+claimed GET falls silent for ``owner_timeout`` seconds (it died): the
+client then connects again, to a live process.
+
+Websocket requests are never forwarded: a websocket upgrade that lands on
+another process is refused, and the client stays on polling.
+
+>>> from flask_socketio.server import Server
+>>> from flask_socketio.managers import from_url
+>>> sio = Server(client_manager=from_url("redis://127.0.0.1:6379/0"))  # doctest: +SKIP
+>>> sio.eio.unknown_session  # doctest: +SKIP
+<flask_socketio.managers.forward.Forwarder object at ...>
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .._types import Environ, StartResponse
+from .pubsub import Message, dumps, loads
+
+if TYPE_CHECKING:
+    from ..drivers import Driver, Event, Lock
+    from ..engine import Server as Engine
+
+log = logging.getLogger("flask_socketio.forward")
+
+#: Set in the environ of a forwarded request run by its owner: never forwarded again.
+FORWARDED = "flask_socketio.forwarded"
+#: The address every process listens on; a process also listens on its own id.
+EVERYONE = "all"
+
+#: The parts of the asker's environ that travel with a request.
+_ENVIRON_KEYS = (
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+    "REMOTE_ADDR",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "wsgi.url_scheme",
+)
+
+
+class Bus(Protocol):
+    """Moves bytes between processes: to every one, or to one by its id."""
+
+    def publish(self, to: str, data: bytes) -> None:
+        """Send `data` to the process `to` (`EVERYONE`: to all of them)."""
+
+    def listen(self, host_id: str) -> Iterator[bytes]:
+        """What is sent to `host_id` and to everyone, surviving reconnections."""
+
+
+class RedisBus:
+    """Forwarding through Redis pub/sub: channel ``<channel>.forward.<to>``.
+
+    >>> bus = RedisBus("redis://127.0.0.1:6379/0", "flask-socketio")  # doctest: +SKIP
+    """
+
+    def __init__(self, url: str, channel: str, options: dict[str, Any] | None = None) -> None:
+        from . import redis_url
+
+        self.url, self.options = url, options or {}
+        self.prefix = f"{channel}.forward."
+        self._redis: Any = redis_url.connect(url, self.options)
+        self._errors: Any = __import__("redis").exceptions.RedisError
+
+    def publish(self, to: str, data: bytes) -> None:
+        self._redis.publish(self.prefix + to, data)
+
+    def listen(self, host_id: str) -> Iterator[bytes]:
+        from . import redis_url
+
+        while True:
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.prefix + EVERYONE, self.prefix + host_id)
+                for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        yield message["data"]
+            except self._errors as exc:
+                log.warning("forwarding lost its redis connection (%s); retrying", exc)
+                yield b""  # lets the forwarder sleep in the way of its async mode
+                self._redis = redis_url.connect(self.url, self.options)
+
+
+class KombuBus:
+    """Forwarding through a direct exchange ``<channel>.forward``: each process
+    reads its own auto-deleted queue, bound to `EVERYONE` and to its id.
+
+    >>> bus = KombuBus("amqp://guest:guest@127.0.0.1:5672//", "flask-socketio")  # doctest: +SKIP
+    """
+
+    def __init__(self, url: str, channel: str, options: dict[str, Any] | None = None) -> None:
+        import kombu as kombu_module
+
+        kombu: Any = kombu_module
+        self._kombu = kombu
+        self.url, self.options = url, options or {}
+        self.name = f"{channel}.forward"
+        self.exchange = kombu.Exchange(self.name, type="direct", durable=False)
+        self._producer: Any = kombu.Connection(url, **self.options)
+        self._lock = threading.Lock()
+
+    def publish(self, to: str, data: bytes) -> None:
+        # A kombu connection is not safe to share: one publisher at a time.
+        with self._lock, self._producer.Producer() as producer:
+            producer.publish(
+                data,
+                exchange=self.exchange,
+                routing_key=to,
+                content_type="application/octet-stream",
+                declare=[self.exchange],
+                retry=True,
+                retry_policy={"max_retries": 3},
+            )
+
+    def listen(self, host_id: str) -> Iterator[bytes]:
+        kombu = self._kombu
+        queue = kombu.Queue(
+            f"{self.name}.{host_id}",
+            bindings=[
+                kombu.binding(self.exchange, routing_key=EVERYONE),
+                kombu.binding(self.exchange, routing_key=host_id),
+            ],
+            durable=False,
+            auto_delete=True,
+        )
+        while True:
+            try:
+                with kombu.Connection(self.url, **self.options) as connection:
+                    with connection.SimpleQueue(queue) as simple_queue:
+                        while True:
+                            message = simple_queue.get(block=True)
+                            message.ack()
+                            yield message.body
+            except (OSError, kombu.exceptions.KombuError) as exc:
+                log.warning("forwarding lost its kombu connection (%s); retrying", exc)
+                yield b""
+
+
+@dataclass
+class _Pending:
+    """A forwarded request waiting for its answer."""
+
+    done: Event
+    owner: str | None = None
+    reply: Message | None = None
+
+
+@dataclass
+class _Serving:
+    """How many forwarded GETs this process serves for each asking process."""
+
+    lock: Lock
+    by_asker: dict[str, int] = field(default_factory=dict)
+
+    def add(self, asker: str, count: int) -> None:
+        with self.lock:
+            left = self.by_asker.get(asker, 0) + count
+            if left:
+                self.by_asker[asker] = left
+            else:
+                self.by_asker.pop(asker, None)
+
+    def askers(self) -> list[str]:
+        with self.lock:
+            return list(self.by_asker)
+
+
+class Forwarder:
+    """The `unknown_session` hook of an engine: forwards polling requests to
+    the process that holds their session, and serves those forwarded here.
+
+    >>> bus = RedisBus("redis://127.0.0.1:6379/0", "flask-socketio")  # doctest: +SKIP
+    >>> engine.unknown_session = Forwarder(bus, engine)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        engine: Engine,
+        *,
+        claim_timeout: float = 1.0,
+        owner_timeout: float = 1.0,
+        alive_interval: float = 0.25,
+    ) -> None:
+        self.bus = bus
+        self.engine = engine
+        self.driver: Driver = engine.driver
+        self.host_id = uuid.uuid4().hex
+        self.claim_timeout = claim_timeout
+        self.owner_timeout = owner_timeout
+        self.alive_interval = alive_interval
+        self._pending: dict[str, _Pending] = {}
+        self._last_heard: dict[str, float] = {}
+        self._serving = _Serving(self.driver.Lock())
+        self._started_in: int | None = None
+        self._stopped = False
+
+    # -- the asking side ----------------------------------------------------
+
+    def __call__(
+        self, environ: Environ, start_response: StartResponse, sid: str
+    ) -> Iterable[bytes] | None:
+        """Answer a polling request for session `sid` through its owner, or
+        None (the engine answers 400) if no live process holds it."""
+        if environ.get(FORWARDED) or self._stopped:
+            return None
+        self.start()
+        request_id = uuid.uuid4().hex
+        pending = _Pending(self.driver.Event())
+        self._pending[request_id] = pending
+        try:
+            body = _read_body(environ, self.engine.config.max_http_buffer_size)
+            request = {
+                "op": "request",
+                "id": request_id,
+                "from": self.host_id,
+                "sid": sid,
+                "environ": _portable_environ(environ),
+                "body": body,
+            }
+            try:
+                self.bus.publish(EVERYONE, dumps(request))
+            except Exception as exc:
+                log.warning("%s: could not forward a polling request (%s)", sid[:40], exc)
+                return None
+            reply = self._wait(pending, sid)
+        finally:
+            del self._pending[request_id]
+        if reply is None:
+            return None
+        start_response(reply["status"], [(str(k), str(v)) for k, v in reply["headers"]])
+        return [reply["body"]]
+
+    def _wait(self, pending: _Pending, sid: str) -> Message | None:
+        """The owner's answer; None when nobody claims the request in time or
+        its owner falls silent."""
+        monotonic = self.driver.monotonic
+        unclaimed_until = monotonic() + self.claim_timeout
+        step = min(self.alive_interval, self.claim_timeout, self.owner_timeout)
+        while not pending.done.wait(step):
+            now = monotonic()
+            owner = pending.owner
+            if owner is None:
+                if now >= unclaimed_until:
+                    log.info("%s: no process holds this session", sid[:40])
+                    return None
+            elif now - self._last_heard.get(owner, now) > self.owner_timeout:
+                log.warning(
+                    "%s: the process serving this session (%s) fell silent: gone?", sid[:40], owner
+                )
+                return None
+        return pending.reply
+
+    # -- the listening side -------------------------------------------------
+
+    def start(self) -> None:
+        """Listen on the bus (once per process: a fork starts anew)."""
+        import os
+
+        pid = os.getpid()
+        if self._started_in == pid:
+            return
+        self._started_in = pid
+        self._pending.clear()
+        self._last_heard.clear()
+        self._serving = _Serving(self.driver.Lock())
+        self.driver.warn_unpatched("the message queue client (forwarding)")
+        self.driver.spawn(self._listen)
+        self.driver.spawn(self._tell_alive)
+
+    def stop(self) -> None:
+        """Stop forwarding (the tasks end at their next message or tick)."""
+        self._stopped = True
+
+    def _listen(self) -> None:
+        for raw in self.bus.listen(self.host_id):
+            if self._stopped:
+                return
+            if not raw:
+                self.driver.sleep(0.5)  # the bus lost its connection
+                continue
+            try:
+                self._receive(loads(raw))
+            except Exception as exc:
+                log.warning("malformed forwarding message dropped (%s): %.80r", exc, raw)
+
+    def _receive(self, message: Message) -> None:
+        op, sender = message["op"], str(message["from"])
+        if op == "request":
+            self._serve_maybe(message, sender)
+            return
+        self._last_heard[sender] = self.driver.monotonic()
+        if op == "alive":
+            return
+        pending = self._pending.get(str(message["id"]))
+        if pending is None:
+            return  # answered already, or given up on
+        if op == "claim":
+            pending.owner = sender
+        elif op == "reply":
+            pending.reply = message
+            pending.done.set()
+
+    def _serve_maybe(self, message: Message, asker: str) -> None:
+        sid = str(message["sid"])
+        if sid not in self.engine.sessions:
+            return
+        is_get = message["environ"].get("REQUEST_METHOD") == "GET"
+        if is_get:
+            self._publish(asker, {"op": "claim", "id": message["id"]})
+            self._serving.add(asker, 1)
+            self.driver.spawn(self._serve, message, asker, is_get)
+        else:
+            self.driver.submit(lambda: self._serve(message, asker, is_get))
+
+    def _serve(self, message: Message, asker: str, is_get: bool) -> None:
+        """Run a forwarded request through the engine; send the answer back."""
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
+            answer["status"], answer["headers"] = status, headers
+            return lambda data: None
+
+        environ: dict[str, Any] = dict(message["environ"])
+        environ[FORWARDED] = True
+        environ["wsgi.input"] = io.BytesIO(message["body"])
+        environ["wsgi.errors"] = io.StringIO()
+        try:
+            chunks = self.engine.handle_request(environ, start_response)
+            data = b"".join(chunks)
+            self._publish(
+                asker,
+                {"op": "reply", "id": message["id"], "status": answer["status"],
+                 "headers": [list(h) for h in answer["headers"]], "body": data},
+            )
+        except Exception:
+            log.exception("%s: forwarded request failed", str(message["sid"])[:40])
+        finally:
+            if is_get:
+                self._serving.add(asker, -1)
+
+    def _tell_alive(self) -> None:
+        while not self._stopped:
+            self.driver.sleep(self.alive_interval)
+            for asker in self._serving.askers():
+                self._publish(asker, {"op": "alive"})
+
+    def _publish(self, to: str, message: Message) -> None:
+        try:
+            self.bus.publish(to, dumps({**message, "from": self.host_id}))
+        except Exception as exc:
+            log.warning("forwarding: could not publish to %s (%s)", to, exc)
+
+
+def _portable_environ(environ: Environ) -> dict[str, str]:
+    """The parts of a WSGI environ that the owner's engine reads: the request
+    line, the client's address and every HTTP header."""
+    portable = {key: str(environ[key]) for key in _ENVIRON_KEYS if key in environ}
+    portable.update(
+        (key, value) for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    )
+    return portable
+
+
+def _read_body(environ: Environ, limit: int) -> bytes:
+    """The request body, at most `limit` + 1 bytes (the owner's engine
+    refuses what is over the limit, or cut off, as it would locally)."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return b""
+    length = environ.get("CONTENT_LENGTH") or ""
+    if length and not length.isdigit():
+        return b""
+    declared = int(length) if length else -1
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        declared = -1
+    if declared > limit:
+        return b""
+    try:
+        data = environ["wsgi.input"].read(declared if declared >= 0 else limit + 1)
+    except OSError:
+        return b""
+    if declared < 0:
+        environ["CONTENT_LENGTH"] = str(len(data))
+    return bytes(data or b"")
+
+
+def for_manager(manager: Any, engine: Engine, **options: Any) -> Forwarder | None:
+    """A forwarder that goes through the message queue of `manager` (its URL,
+    channel and connection options), or None for a manager without one."""
+    from .kombu import KombuManager
+    from .redis import RedisManager
+
+    bus: Bus
+    if isinstance(manager, RedisManager) and not manager.write_only:
+        bus = RedisBus(manager.url, manager.channel, getattr(manager, "redis_options", None))
+    elif isinstance(manager, KombuManager) and not manager.write_only:
+        bus = KombuBus(manager.url, manager.channel, getattr(manager, "connection_options", None))
+    else:
+        return None
+    return Forwarder(bus, engine, **options)
+
+
+__all__ = ["EVERYONE", "FORWARDED", "Bus", "Forwarder", "KombuBus", "RedisBus", "for_manager"]
