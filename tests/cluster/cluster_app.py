@@ -49,3 +49,8 @@ def kick(sid, target):
 def close_room(sid, room):
     sio.close_room(room)
     return "closed"
+
+
+@sio.on("pid")
+def pid(sid):
+    return os.getpid()

@@ -208,10 +208,15 @@ class Forwarder:
         bus: Bus,
         engine: Engine,
         *,
-        claim_timeout: float = 1.0,
-        owner_timeout: float = 1.0,
+        claim_timeout: float = 0.5,
+        owner_timeout: float = 0.75,
         alive_interval: float = 0.25,
     ) -> None:
+        if not 0 < alive_interval < owner_timeout or claim_timeout <= 0:
+            raise ValueError(
+                "forward_polling timings: claim_timeout > 0 and "
+                "0 < alive_interval < owner_timeout, in seconds"
+            )
         self.bus = bus
         self.engine = engine
         self.driver: Driver = engine.driver
@@ -415,7 +420,7 @@ def _read_body(environ: Environ, limit: int) -> bytes:
     return bytes(data or b"")
 
 
-def for_manager(manager: Any, engine: Engine, **options: Any) -> Forwarder | None:
+def for_manager(manager: Any, engine: Engine, **timings: float) -> Forwarder | None:
     """A forwarder that goes through the message queue of `manager` (its URL,
     channel and connection options), or None for a manager without one."""
     from .kombu import KombuManager
@@ -428,7 +433,7 @@ def for_manager(manager: Any, engine: Engine, **options: Any) -> Forwarder | Non
         bus = KombuBus(manager.url, manager.channel, getattr(manager, "connection_options", None))
     else:
         return None
-    return Forwarder(bus, engine, **options)
+    return Forwarder(bus, engine, **timings)
 
 
 __all__ = ["EVERYONE", "FORWARDED", "Bus", "Forwarder", "KombuBus", "RedisBus", "for_manager"]

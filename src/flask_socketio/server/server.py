@@ -119,7 +119,7 @@ class Server(HandlerRegistry):
         engineio_logger: bool | logging.Logger = False,
         max_attachments: int = sio.DEFAULT_MAX_ATTACHMENTS,
         connection_state_recovery: bool | dict[str, Any] | None = None,
-        forward_polling: bool | None = None,
+        forward_polling: bool | dict[str, float] | None = None,
         **engine_options: Any,
     ) -> None:
         self.driver = load_driver(async_mode)
@@ -156,12 +156,15 @@ class Server(HandlerRegistry):
         #: The environ of each connection by Engine.IO sid (python-socketio's name).
         self.environ: Mapping[str, Environ] = _Environs(self.connections)
 
-    def _forwarder(self, option: bool | None) -> Forwarder | None:
+    def _forwarder(self, option: bool | dict[str, float] | None) -> Forwarder | None:
         """Forward polling requests through the message queue: by default
-        when there is one (see `managers.forward`)."""
+        when there is one (see `managers.forward`); a dict gives the
+        forwarder's timings (``claim_timeout``, ``owner_timeout``,
+        ``alive_interval``)."""
         if option is False:
             return None
-        forwarder = for_manager(self.manager, self.eio)
+        timings = option if isinstance(option, dict) else {}
+        forwarder = for_manager(self.manager, self.eio, **timings)
         if forwarder is None:
             if option:
                 raise ValueError("forward_polling=True needs a message_queue (or a client_manager "
