@@ -1,0 +1,146 @@
+"""The forwarder of polling requests (managers/forward.py) between two
+engines in one process, over an in-memory bus that can lose a process."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import queue
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from flask_socketio.drivers import load_driver
+from flask_socketio.engine import Server as Engine
+from flask_socketio.managers.forward import EVERYONE, FORWARDED, Forwarder
+
+
+class Hub:
+    """Delivers what is published to the listeners it names; a process
+    marked dead publishes nothing more (kill -9)."""
+
+    def __init__(self) -> None:
+        self.inboxes: dict[str, queue.Queue[bytes]] = {}
+        self.dead: set[str] = set()
+
+    def bus(self) -> Bus:
+        return Bus(self)
+
+
+class Bus:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.host_id = ""
+
+    def publish(self, to: str, data: bytes) -> None:
+        if self.host_id in self.hub.dead:
+            return
+        for host, inbox in self.hub.inboxes.items():
+            if to in (EVERYONE, host) and host not in self.hub.dead:
+                inbox.put(data)
+
+    def listen(self, host_id: str) -> Iterator[bytes]:
+        self.host_id = host_id
+        inbox = self.hub.inboxes.setdefault(host_id, queue.Queue())
+        while True:
+            yield inbox.get()
+
+
+def engine_with_forwarder(hub: Hub) -> tuple[Engine, Forwarder]:
+    engine = Engine(load_driver("threading"))
+    forwarder = Forwarder(hub.bus(), engine, claim_timeout=0.3, owner_timeout=0.5,
+                          alive_interval=0.1)
+    engine.unknown_session = forwarder
+    forwarder.start()
+    return engine, forwarder
+
+
+def call(engine: Engine, method: str, query: str, body: bytes = b"") -> tuple[str, bytes]:
+    answer: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answer["status"] = status
+
+    environ = {
+        "REQUEST_METHOD": method,
+        "QUERY_STRING": f"EIO=4&transport=polling&{query}",
+        "CONTENT_LENGTH": str(len(body)),
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(body),
+    }
+    data = b"".join(engine.handle_request(environ, start_response))
+    return answer["status"], data
+
+
+@pytest.fixture
+def two() -> tuple[Hub, Engine, Engine]:
+    hub = Hub()
+    (one, first), (other, second) = engine_with_forwarder(hub), engine_with_forwarder(hub)
+    deadline = time.monotonic() + 5
+    while len(hub.inboxes) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield hub, one, other
+    first.stop()
+    second.stop()
+    one.shutdown()
+    other.shutdown()
+
+
+def open_session(engine: Engine) -> str:
+    status, body = call(engine, "GET", "")
+    assert status.startswith("200")
+    return json.loads(body[1:])["sid"]
+
+
+def test_post_and_get_of_a_session_of_another_engine(two) -> None:
+    _, one, other = two
+    sid = open_session(one)
+    # the echo engine sends every message back: a POST through the other
+    # engine reaches the session, and a GET through it returns the echo
+    assert call(other, "POST", f"sid={sid}", b"4hello") == ("200 OK", b"ok")
+    assert call(other, "GET", f"sid={sid}") == ("200 OK", b"4hello")
+
+
+def test_a_session_nobody_holds_gets_the_usual_400(two) -> None:
+    _, _, other = two
+    status, body = call(other, "GET", "sid=nobody-has-it")
+    assert status.startswith("400")
+    assert json.loads(body) == {"code": 1, "message": "Session ID unknown"}
+
+
+def test_a_get_whose_owner_dies_gets_a_400(two) -> None:
+    hub, one, other = two
+    sid = open_session(one)
+    owner = one.unknown_session.host_id  # type: ignore[union-attr]
+    # the GET waits (nothing to send); then the owner falls silent
+    result: queue.Queue[tuple[str, bytes]] = queue.Queue()
+    other.driver.spawn(lambda: result.put(call(other, "GET", f"sid={sid}")))
+    time.sleep(0.3)
+    assert result.empty()  # claimed, and kept alive
+    hub.dead.add(owner)
+    status, _ = result.get(timeout=3)
+    assert status.startswith("400")
+
+
+def test_a_forwarded_request_is_never_forwarded_again(two) -> None:
+    _, _, other = two
+    environ = {FORWARDED: True}
+    forwarder = other.unknown_session
+    assert forwarder is not None
+    assert forwarder(environ, lambda *a: None, "sid") is None
+
+
+def test_a_malformed_message_is_one_warning(two, caplog) -> None:
+    hub, one, _ = two
+    with caplog.at_level(logging.WARNING, logger="flask_socketio.forward"):
+        for inbox in hub.inboxes.values():
+            inbox.put(b"{not json")
+            inbox.put(b'{"op": "reply"}')
+        time.sleep(0.2)
+    messages = [r for r in caplog.records if "malformed forwarding message" in r.message]
+    assert len(messages) == 4
+    assert all(r.exc_info is None for r in messages)
+    sid = open_session(one)
+    assert call(one, "POST", f"sid={sid}", b"4still") == ("200 OK", b"ok")
