@@ -31,6 +31,7 @@ another process is refused, and the client stays on polling.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import threading
 import uuid
@@ -39,13 +40,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._types import Environ, StartResponse
-from .pubsub import Message, dumps, loads
 
 if TYPE_CHECKING:
     from ..drivers import Driver, Event, Lock
     from ..engine import Server as Engine
 
 log = logging.getLogger("flask_socketio.forward")
+
+Message = dict[str, Any]
 
 #: Set in the environ of a forwarded request run by its owner: never forwarded again.
 FORWARDED = "flask_socketio.forwarded"
@@ -172,7 +174,7 @@ class _Pending:
 
     done: Event
     owner: str | None = None
-    reply: Message | None = None
+    reply: tuple[Message, bytes] | None = None
 
 
 @dataclass
@@ -251,10 +253,9 @@ class Forwarder:
                 "from": self.host_id,
                 "sid": sid,
                 "environ": _portable_environ(environ),
-                "body": body,
             }
             try:
-                self.bus.publish(EVERYONE, dumps(request))
+                self.bus.publish(EVERYONE, pack(request, body))
             except Exception as exc:
                 log.warning("%s: could not forward a polling request (%s)", sid[:40], exc)
                 return None
@@ -263,10 +264,11 @@ class Forwarder:
             del self._pending[request_id]
         if reply is None:
             return None
-        start_response(reply["status"], [(str(k), str(v)) for k, v in reply["headers"]])
-        return [reply["body"]]
+        message, body = reply
+        start_response(str(message["status"]), [(str(k), str(v)) for k, v in message["headers"]])
+        return [body]
 
-    def _wait(self, pending: _Pending, sid: str) -> Message | None:
+    def _wait(self, pending: _Pending, sid: str) -> tuple[Message, bytes] | None:
         """The owner's answer; None when nobody claims the request in time or
         its owner falls silent."""
         monotonic = self.driver.monotonic
@@ -315,14 +317,14 @@ class Forwarder:
                 self.driver.sleep(0.5)  # the bus lost its connection
                 continue
             try:
-                self._receive(loads(raw))
+                self._receive(*unpack(raw))
             except Exception as exc:
                 log.warning("malformed forwarding message dropped (%s): %.80r", exc, raw)
 
-    def _receive(self, message: Message) -> None:
+    def _receive(self, message: Message, body: bytes) -> None:
         op, sender = message["op"], str(message["from"])
         if op == "request":
-            self._serve_maybe(message, sender)
+            self._serve_maybe(message, body, sender)
             return
         self._last_heard[sender] = self.driver.monotonic()
         if op == "alive":
@@ -333,22 +335,24 @@ class Forwarder:
         if op == "claim":
             pending.owner = sender
         elif op == "reply":
-            pending.reply = message
+            pending.reply = (message, body)
             pending.done.set()
 
-    def _serve_maybe(self, message: Message, asker: str) -> None:
+    def _serve_maybe(self, message: Message, body: bytes, asker: str) -> None:
         sid = str(message["sid"])
         if sid not in self.engine.sessions:
             return
+        if not isinstance(message["environ"], dict):
+            raise ValueError("'environ' is not an object")
         is_get = message["environ"].get("REQUEST_METHOD") == "GET"
         if is_get:
             self._publish(asker, {"op": "claim", "id": message["id"]})
             self._serving.add(asker, 1)
-            self.driver.spawn(self._serve, message, asker, is_get)
+            self.driver.spawn(self._serve, message, body, asker, is_get)
         else:
-            self.driver.submit(lambda: self._serve(message, asker, is_get))
+            self.driver.submit(lambda: self._serve(message, body, asker, is_get))
 
-    def _serve(self, message: Message, asker: str, is_get: bool) -> None:
+    def _serve(self, message: Message, body: bytes, asker: str, is_get: bool) -> None:
         """Run a forwarded request through the engine; send the answer back."""
         answer: dict[str, Any] = {}
 
@@ -358,16 +362,13 @@ class Forwarder:
 
         environ: dict[str, Any] = dict(message["environ"])
         environ[FORWARDED] = True
-        environ["wsgi.input"] = io.BytesIO(message["body"])
+        environ["wsgi.input"] = io.BytesIO(body)
         environ["wsgi.errors"] = io.StringIO()
         try:
-            chunks = self.engine.handle_request(environ, start_response)
-            data = b"".join(chunks)
-            self._publish(
-                asker,
-                {"op": "reply", "id": message["id"], "status": answer["status"],
-                 "headers": [list(h) for h in answer["headers"]], "body": data},
-            )
+            data = b"".join(self.engine.handle_request(environ, start_response))
+            reply = {"op": "reply", "id": message["id"], "status": answer["status"],
+                     "headers": [list(h) for h in answer["headers"]]}
+            self._publish(asker, reply, data)
         except Exception:
             log.exception("%s: forwarded request failed", str(message["sid"])[:40])
         finally:
@@ -380,11 +381,29 @@ class Forwarder:
             for asker in self._serving.askers():
                 self._publish(asker, {"op": "alive"})
 
-    def _publish(self, to: str, message: Message) -> None:
+    def _publish(self, to: str, message: Message, body: bytes = b"") -> None:
         try:
-            self.bus.publish(to, dumps({**message, "from": self.host_id}))
+            self.bus.publish(to, pack({**message, "from": self.host_id}, body))
         except Exception as exc:
             log.warning("forwarding: could not publish to %s (%s)", to, exc)
+
+
+def pack(message: Message, body: bytes = b"") -> bytes:
+    """A forwarding message: its fields as one line of JSON, then the body as is.
+
+    >>> unpack(pack({"op": "reply", "id": "1"}, b"\\x00ok"))
+    ({'op': 'reply', 'id': '1'}, b'\\x00ok')
+    """
+    return json.dumps(message, separators=(",", ":")).encode() + b"\n" + body
+
+
+def unpack(raw: bytes) -> tuple[Message, bytes]:
+    """The fields and the body of a forwarding message; ValueError if it is not one."""
+    head, newline, body = raw.partition(b"\n")
+    message = json.loads(head)
+    if not newline or not isinstance(message, dict) or not isinstance(message.get("op"), str):
+        raise ValueError("not a forwarding message")
+    return message, body
 
 
 def _portable_environ(environ: Environ) -> dict[str, str]:
@@ -436,4 +455,14 @@ def for_manager(manager: Any, engine: Engine, **timings: float) -> Forwarder | N
     return Forwarder(bus, engine, **timings)
 
 
-__all__ = ["EVERYONE", "FORWARDED", "Bus", "Forwarder", "KombuBus", "RedisBus", "for_manager"]
+__all__ = [
+    "EVERYONE",
+    "FORWARDED",
+    "Bus",
+    "Forwarder",
+    "KombuBus",
+    "RedisBus",
+    "for_manager",
+    "pack",
+    "unpack",
+]
