@@ -16,8 +16,11 @@ from .target import Target, to_args
 def from_url(
     url: str, channel: str = "flask-socketio", write_only: bool = False
 ) -> PubSubManager[Any]:
-    """The message-queue manager for `url`: Redis for redis:// and rediss://, Kombu otherwise."""
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    """The message-queue manager for `url`: Redis for redis://, rediss://,
+    unix:// and redis+sentinel://, Kombu otherwise."""
+    from .redis_url import SCHEMES
+
+    if url.startswith(SCHEMES):
         from .redis import RedisManager
 
         return RedisManager(url, channel=channel, write_only=write_only)

@@ -1,4 +1,6 @@
-"""Rooms across processes through Redis pub/sub (``redis://`` and ``rediss://``)."""
+"""Rooms across processes through Redis pub/sub (``redis://``, ``rediss://``
+over TLS, ``unix://``, and ``redis+sentinel://`` through Redis Sentinel: see
+`redis_url`)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from . import redis_url
 from .pubsub import PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
@@ -37,7 +40,7 @@ class RedisManager(PubSubManager[Any]):
         self._redis_module: Any = redis
         self.url = url
         self.redis_options = redis_options or {}
-        self._redis: Any = self._redis_module.Redis.from_url(url, **self.redis_options)
+        self._redis: Any = redis_url.connect(url, self.redis_options)
 
     def _publish(self, data: bytes) -> None:
         for attempt in (1, 2):
@@ -48,7 +51,7 @@ class RedisManager(PubSubManager[Any]):
                 if attempt == 2:
                     raise
                 log.warning("redis publish failed, reconnecting")
-                self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)
+                self._redis = redis_url.connect(self.url, self.redis_options)
 
     def _listen(self) -> Iterator[bytes]:
         delay = 1.0
@@ -68,4 +71,4 @@ class RedisManager(PubSubManager[Any]):
                 )
                 self._sleep(delay)
                 delay = min(delay * 2, 30.0)
-                self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)
+                self._redis = redis_url.connect(self.url, self.redis_options)
