@@ -79,6 +79,9 @@ class Bus(Protocol):
     def listen(self, host_id: str) -> Iterator[bytes]:
         """What is sent to `host_id` and to everyone, surviving reconnections."""
 
+    def reopen(self) -> None:
+        """Make new connections (in a forked process: the parent's are its own)."""
+
 
 class RedisBus:
     """Forwarding through Redis pub/sub: channel ``<channel>.forward.<to>``.
@@ -96,6 +99,11 @@ class RedisBus:
 
     def publish(self, to: str, data: bytes) -> None:
         self._redis.publish(self.prefix + to, data)
+
+    def reopen(self) -> None:
+        from . import redis_url
+
+        self._redis = redis_url.connect(self.url, self.options)
 
     def listen(self, host_id: str) -> Iterator[bytes]:
         from . import redis_url
@@ -143,6 +151,10 @@ class KombuBus:
                 retry=True,
                 retry_policy={"max_retries": 3},
             )
+
+    def reopen(self) -> None:
+        self._producer = self._kombu.Connection(self.url, **self.options)
+        self._lock = threading.Lock()
 
     def listen(self, host_id: str) -> Iterator[bytes]:
         kombu = self._kombu
@@ -297,6 +309,10 @@ class Forwarder:
         pid = os.getpid()
         if self._started_in == pid:
             return
+        if self._started_in is not None:
+            # Forked: the parent's connections and its id are its own.
+            self.bus.reopen()
+            self.host_id = uuid.uuid4().hex
         self._started_in = pid
         self._pending.clear()
         self._last_heard.clear()

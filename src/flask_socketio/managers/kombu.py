@@ -49,6 +49,9 @@ class KombuManager(PubSubManager[Any]):
     def _connection(self) -> Any:
         return self._kombu.Connection(self.url, **self.connection_options)
 
+    def _reopen(self) -> None:
+        self._producer_connection = self._connection()
+
     def _publish(self, data: bytes) -> None:
         with self._producer_connection.Producer() as producer:
             producer.publish(

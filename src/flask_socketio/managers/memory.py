@@ -86,6 +86,10 @@ class Manager(Generic[M]):
         self._lock = driver.Lock()
         self._peer = peer
 
+    def after_fork(self) -> None:
+        """Called by the server in a process forked after `attach` (gunicorn
+        --preload), before its first client: nothing to do in memory."""
+
     def get_namespaces(self) -> list[str]:
         """The namespaces with clients (python-socketio's manager API)."""
         return list(self.rooms)

@@ -143,6 +143,20 @@ class PubSubManager(Manager[M]):
             if self._listener is None:
                 self._listener = driver.spawn(self._relay)
 
+    def after_fork(self) -> None:
+        """In a process forked after `attach` (gunicorn --preload): the
+        listener task stayed in the parent, and a connection made there is
+        shared with it; listen and publish on connections of this process."""
+        if self._driver is None:
+            return
+        self.host_id = uuid.uuid4().hex  # the parent's: its messages would be "ours"
+        self._reopen()
+        if not self.write_only:
+            self._listener = self._driver.spawn(self._relay)
+
+    def _reopen(self) -> None:
+        """Replace the publishing connection (after a fork); subclasses do."""
+
     def _sleep(self, seconds: float) -> None:
         """Wait between reconnection attempts, in the way of the async mode."""
         if self._driver is not None:

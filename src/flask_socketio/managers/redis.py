@@ -42,6 +42,9 @@ class RedisManager(PubSubManager[Any]):
         self.redis_options = redis_options or {}
         self._redis: Any = redis_url.connect(url, self.redis_options)
 
+    def _reopen(self) -> None:
+        self._redis = redis_url.connect(self.url, self.redis_options)
+
     def _publish(self, data: bytes) -> None:
         for attempt in (1, 2):
             try:

@@ -18,6 +18,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,10 @@ class Server(HandlerRegistry):
         self.manager.attach(self, self.driver)
         #: Answers polling requests for sessions of other processes, when on.
         self.forwarder = self._forwarder(forward_polling)
+        # The process that made the manager's connections and tasks: a fork
+        # (gunicorn --preload) starts its own at its first client.
+        self._pid = os.getpid()
+        self._fork_lock = self.driver.Lock()
         super().__init__()
         settings = RecoverySettings.from_option(connection_state_recovery)
         #: Connection state recovery, when it is on (see `server.recovery`).
@@ -173,6 +178,17 @@ class Server(HandlerRegistry):
         self.eio.unknown_session = forwarder
         forwarder.start()
         return forwarder
+
+    def _forked(self) -> None:
+        """In a process forked after this server was made: the manager's and
+        the forwarder's listeners stayed in the parent; start them here."""
+        with self._fork_lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self.manager.after_fork()
+            if self.forwarder is not None:
+                self.forwarder.start()
 
     def configure(self, **options: Any) -> None:
         """Change options after construction (``socketio.run(app, **options)``):
@@ -526,8 +542,8 @@ class Server(HandlerRegistry):
             self, session, environ, sio.Decoder(self.json, self.max_attachments), self.driver.Lock()
         )
         self.connections[session.sid] = conn
-        if self.forwarder is not None:
-            self.forwarder.start()  # after a fork (gunicorn --preload), in the child
+        if self._pid != os.getpid():
+            self._forked()
         if session.version == 3:
             # Old clients are connected to "/" with the Engine.IO handshake.
             query = environ.get("QUERY_STRING", "")
