@@ -11,7 +11,8 @@ from flask_socketio.server import Server, WSGIApp
 sio = Server(
     client_manager=from_url(os.environ["MESSAGE_QUEUE"], channel=os.environ["CHANNEL"]),
     async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
-    forward_polling=os.environ.get("FORWARD_POLLING", "1") == "1",
+    # None: the default (on with a message queue)
+    forward_polling=None if os.environ.get("FORWARD_POLLING", "1") == "1" else False,
 )
 app = WSGIApp(sio)
 

@@ -147,3 +147,24 @@ def test_a_malformed_message_is_one_warning(two, caplog) -> None:
     assert all(r.exc_info is None for r in messages)
     sid = open_session(one)
     assert call(one, "POST", f"sid={sid}", b"4still") == ("200 OK", b"ok")
+
+
+def test_the_option_needs_a_message_queue() -> None:
+    import flask
+
+    from flask_socketio import SocketIO
+    from flask_socketio.server import Server
+
+    assert Server(async_mode="threading").forwarder is None
+    with pytest.raises(ValueError, match="forward_polling=True needs a message_queue"):
+        Server(async_mode="threading", forward_polling=True)
+    socketio = SocketIO(flask.Flask(__name__), async_mode="threading",
+                        message_queue="redis://127.0.0.1:1/0", forward_polling=False)
+    assert socketio.server.forwarder is None
+    assert socketio.server.eio.unknown_session is None
+
+
+def test_timings_are_checked() -> None:
+    engine = Engine(load_driver("threading"))
+    with pytest.raises(ValueError, match="alive_interval < owner_timeout"):
+        Forwarder(Hub().bus(), engine, owner_timeout=0.2, alive_interval=0.5)
