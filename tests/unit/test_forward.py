@@ -24,6 +24,7 @@ class Hub:
     def __init__(self) -> None:
         self.inboxes: dict[str, queue.Queue[bytes]] = {}
         self.dead: set[str] = set()
+        self.published: list[bytes] = []
 
     def bus(self) -> Bus:
         return Bus(self)
@@ -37,6 +38,7 @@ class Bus:
     def publish(self, to: str, data: bytes) -> None:
         if self.host_id in self.hub.dead:
             return
+        self.hub.published.append(data)
         for host, inbox in self.hub.inboxes.items():
             if to in (EVERYONE, host) and host not in self.hub.dead:
                 inbox.put(data)
@@ -125,6 +127,13 @@ def test_a_get_whose_owner_dies_gets_a_400(two) -> None:
     hub.dead.add(owner)
     status, _ = result.get(timeout=3)
     assert status.startswith("400")
+
+
+def test_a_malformed_sid_is_refused_without_asking(two) -> None:
+    hub, _, other = two
+    status, _ = call(other, "GET", "sid=" + "x" * 65)
+    assert status.startswith("400")
+    assert hub.published == []  # nobody was asked
 
 
 def test_a_forwarded_request_is_never_forwarded_again(two) -> None:

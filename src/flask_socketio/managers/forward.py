@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -53,6 +54,10 @@ Message = dict[str, Any]
 FORWARDED = "flask_socketio.forwarded"
 #: The address every process listens on; a process also listens on its own id.
 EVERYONE = "all"
+
+#: What a session id may look like (ours are 20 url-safe characters): anything
+#: else gets its 400 at once, without asking the other processes.
+_SID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 #: The parts of the asker's environ that travel with a request.
 _ENVIRON_KEYS = (
@@ -252,6 +257,9 @@ class Forwarder:
         """Answer a polling request for session `sid` through its owner, or
         None (the engine answers 400) if no live process holds it."""
         if environ.get(FORWARDED) or self._stopped:
+            return None
+        if _SID_SHAPE.fullmatch(sid) is None:
+            log.info("malformed session id %r: not forwarded", sid[:40])
             return None
         self.start()
         request_id = uuid.uuid4().hex
