@@ -24,6 +24,7 @@ def start_gunicorn(tmp_path, env):
     log = tmp_path / "gunicorn.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--preload", "-w", "2", "--threads", "20",
+         "--graceful-timeout", "5",
          "-b", "127.0.0.1:0", "tests.cluster.cluster_app:app"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),  # noqa: SIM115
         env={**os.environ, **env, "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
@@ -71,4 +72,8 @@ def test_preloaded_manager_works_in_forked_workers(tmp_path):
         for sio, _ in clients:
             sio.disconnect()
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

@@ -110,9 +110,6 @@ def test_python_clients_through_nginx(nginxes, name, transports):
             sio.connect(url, transports=transports, wait_timeout=10)
             clients.append(sio)
             inboxes.append(inbox)
-        pids = {c.call("pid", timeout=10) for c in clients}
-        if name == "round-robin" and transports != ["polling"]:
-            assert len(pids) == 3  # one handshake per process
         room = f"room-{uuid.uuid4().hex[:6]}"
         assert clients[0].call("join", room, timeout=10) == "joined"
         for n in range(3):
@@ -190,6 +187,7 @@ def test_kill_9_while_broadcasting(server_factory, tmp_path, name):
         victim = next(s for s in servers if s.proc.pid == victim_pid)
         orphans = [w for w in through_nginx if w.pid == victim_pid]
         killed_at = time.monotonic()
+        killed_tick = sent[-1]
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait(5)
         deadline = killed_at + 20
@@ -208,9 +206,20 @@ def test_kill_9_while_broadcasting(server_factory, tmp_path, name):
         survivors = [w for w in watchers if w.pid != victim_pid and w not in orphans]
         assert survivors
         for w in survivors:
+            assert len(w.connects) == 1, f"{w.label} client of a survivor reconnected"
             first = w.ticks[0]
-            assert w.ticks == list(range(first, sent[-1] + 1)), f"{w.label}: ticks lost"
-            assert len(w.connects) == 1, f"{w.label} client reconnected"
+            missing = sorted(set(range(first, sent[-1] + 1)) - set(w.ticks))
+            assert w.ticks == sorted(w.ticks), f"{w.label}: out of order"
+            if w.label == "nginx polling":
+                # Through round robin, a GET of a survivor's client may be in
+                # flight through the killed process: what its owner had handed
+                # to it is lost with it (one batch, as when a client's own
+                # connection breaks), and nothing else (docs/deployment.md).
+                assert missing == list(range(missing[0], missing[-1] + 1)) if missing else True
+                print(f"{name}: {w.label} client of a survivor lost {len(missing)} ticks")
+                continue
+            assert not missing, f"{w.label} client of a survivor lost {len(missing)} ticks: " \
+                f"{missing[:3]}...{missing[-3:]} (killed at tick ~{killed_tick})"
     finally:
         stop.set()
         for w in watchers:

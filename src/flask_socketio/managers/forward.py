@@ -13,10 +13,11 @@ asker, which writes it to the client.
 A GET may be held for ``ping_interval`` seconds: its owner claims it at once
 and, while it serves forwarded GETs, tells each asker every
 ``alive_interval`` seconds that it is alive. An asker answers the usual 400
-"Session ID unknown" when nobody claims a request within
-``claim_timeout`` seconds (the session is gone) or when the owner of a
-claimed GET falls silent for ``owner_timeout`` seconds (it died): the
-client then connects again, to a live process.
+"Session ID unknown" when nobody claims a GET within ``claim_timeout``
+seconds (the session is gone) or when the owner of a claimed GET falls
+silent for ``owner_timeout`` seconds (it died): the client then connects
+again, to a live process. A POST, answered without a claim, gets
+``claim_timeout + owner_timeout``.
 
 Websocket requests are never forwarded: a websocket upgrade that lands on
 another process is refused, and the client stays on polling.
@@ -279,7 +280,7 @@ class Forwarder:
             except Exception as exc:
                 log.warning("%s: could not forward a polling request (%s)", sid[:40], exc)
                 return None
-            reply = self._wait(pending, sid)
+            reply = self._wait(pending, sid, environ.get("REQUEST_METHOD") == "GET")
         finally:
             del self._pending[request_id]
         if reply is None:
@@ -288,11 +289,14 @@ class Forwarder:
         start_response(str(message["status"]), [(str(k), str(v)) for k, v in message["headers"]])
         return [body]
 
-    def _wait(self, pending: _Pending, sid: str) -> tuple[Message, bytes] | None:
+    def _wait(self, pending: _Pending, sid: str, is_get: bool) -> tuple[Message, bytes] | None:
         """The owner's answer; None when nobody claims the request in time or
         its owner falls silent."""
         monotonic = self.driver.monotonic
-        unclaimed_until = monotonic() + self.claim_timeout
+        # A GET is claimed at once; a POST is not (its answer comes soon,
+        # unless the owner's workers are all busy): it gets longer.
+        patience = self.claim_timeout + (0 if is_get else self.owner_timeout)
+        unclaimed_until = monotonic() + patience
         step = min(self.alive_interval, self.claim_timeout, self.owner_timeout)
         while not pending.done.wait(step):
             now = monotonic()

@@ -532,7 +532,9 @@ class Server(HandlerRegistry):
         return self.eio.handle_request(environ, start_response)
 
     def shutdown(self) -> None:
-        """Disconnect every client."""
+        """Disconnect every client (and stop answering forwarded requests)."""
+        if self.forwarder is not None:
+            self.forwarder.stop()
         self.eio.shutdown()
 
     # -- from the engine ----------------------------------------------------
