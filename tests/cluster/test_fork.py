@@ -61,6 +61,19 @@ def test_preloaded_manager_works_in_forked_workers(tmp_path):
             if len(by_pid) == 2 and n >= 7:
                 break
         require(len(by_pid) == 2, "the kernel gave every connection to one worker")
+        # A worker starts listening at its first client: wait until both do
+        # (and the master's listener, made before the fork, still does).
+        import redis
+
+        channel = env["CHANNEL"]
+        watcher = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            counts = dict(watcher.pubsub_numsub(channel, f"{channel}.forward.all"))
+            if min(counts.values()) >= 3:
+                break
+            time.sleep(0.05)
+        watcher.close()
         pids = list(by_pid)
         for sender_pid in pids:
             sender = by_pid[sender_pid][0][0]
