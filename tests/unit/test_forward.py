@@ -46,9 +46,10 @@ class Bus:
     def reopen(self) -> None:
         pass
 
-    def listen(self, host_id: str) -> Iterator[bytes]:
+    def listen(self, host_id: str, subscribed) -> Iterator[bytes]:
         self.host_id = host_id
         inbox = self.hub.inboxes.setdefault(host_id, queue.Queue())
+        subscribed()
         while True:
             yield inbox.get()
 

@@ -37,7 +37,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -82,8 +82,9 @@ class Bus(Protocol):
     def publish(self, to: str, data: bytes) -> None:
         """Send `data` to the process `to` (`EVERYONE`: to all of them)."""
 
-    def listen(self, host_id: str) -> Iterator[bytes]:
-        """What is sent to `host_id` and to everyone, surviving reconnections."""
+    def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
+        """What is sent to `host_id` and to everyone, surviving reconnections;
+        `subscribed` is called once the bus delivers to this process."""
 
     def reopen(self) -> None:
         """Make new connections (in a forked process: the parent's are its own)."""
@@ -111,13 +112,14 @@ class RedisBus:
 
         self._redis = redis_url.connect(self.url, self.options)
 
-    def listen(self, host_id: str) -> Iterator[bytes]:
+    def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
         from . import redis_url
 
         while True:
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.prefix + EVERYONE, self.prefix + host_id)
+                subscribed()
                 for message in pubsub.listen():
                     if message.get("type") == "message":
                         yield message["data"]
@@ -162,7 +164,7 @@ class KombuBus:
         self._producer = self._kombu.Connection(self.url, **self.options)
         self._lock = threading.Lock()
 
-    def listen(self, host_id: str) -> Iterator[bytes]:
+    def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
         kombu = self._kombu
         queue = kombu.Queue(
             f"{self.name}.{host_id}",
@@ -177,6 +179,7 @@ class KombuBus:
             try:
                 with kombu.Connection(self.url, **self.options) as connection:
                     with connection.SimpleQueue(queue) as simple_queue:
+                        subscribed()
                         while True:
                             message = simple_queue.get(block=True)
                             message.ack()
@@ -249,6 +252,7 @@ class Forwarder:
         self._serving = _Serving(self.driver.Lock())
         self._started_in: int | None = None
         self._stopped = False
+        self._subscribed = self.driver.Event()
 
     # -- the asking side ----------------------------------------------------
 
@@ -329,16 +333,21 @@ class Forwarder:
         self._pending.clear()
         self._last_heard.clear()
         self._serving = _Serving(self.driver.Lock())
+        self._subscribed = self.driver.Event()
         self.driver.warn_unpatched("the message queue client (forwarding)")
         self.driver.spawn(self._listen)
         self.driver.spawn(self._tell_alive)
+        # Asked before it listens, this process would miss the answers (and,
+        # as an owner, the requests): wait a little for the subscription.
+        if not self._subscribed.wait(self.claim_timeout + self.owner_timeout):
+            log.warning("forwarding: not subscribed to the message queue yet")
 
     def stop(self) -> None:
         """Stop forwarding (the tasks end at their next message or tick)."""
         self._stopped = True
 
     def _listen(self) -> None:
-        for raw in self.bus.listen(self.host_id):
+        for raw in self.bus.listen(self.host_id, self._subscribed.set):
             if self._stopped:
                 return
             if not raw:
