@@ -211,6 +211,7 @@ def test_room_changes_and_disconnects_reach_the_owner(cluster) -> None:
     assert [m["method"] for m in a.published] == ["enter_room", "close_room", "disconnect"]
     assert b.get_rooms("remote", "/") == ["remote"]  # entered, then the room closed
     a.leave_room("remote", "/", "red")
+    assert a.flush(5)
     assert a.published[-1]["method"] == "leave_room"
 
 

@@ -15,6 +15,7 @@ publish run code in every server.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import logging
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .memory import LocalPeer, M, Manager, Room
+from .outbox import FIRST_RETRY, LAST_RETRY, Outbox
 from .target import Target
 
 if TYPE_CHECKING:
@@ -93,19 +95,45 @@ def _rooms_field(target: Target) -> Any:
 class PubSubManager(Manager[M]):
     """Base of the message-queue managers; subclasses move bytes, nothing else.
 
-    A subclass implements `_publish(data: bytes)` and `_listen()`, a generator
-    of raw messages that survives reconnections.
+    A subclass implements `_publish(data: bytes)` and `_subscribe()`, a
+    generator of raw messages that calls `_subscribed()` once it listens and
+    raises when the connection is lost (the base reconnects it, after 0.1 s
+    doubling to 5 s). It may implement `_reconnect_publisher()` (a fresh
+    publishing connection, raising while the broker is unreachable) and
+    `_listeners_ready(timeout)` (whether every known process listens again
+    after an outage).
+
+    Publishing goes through a bounded outbox (`buffer_size` messages; when
+    it is full, `buffer_full` says which go: ``"drop-oldest"`` or
+    ``"drop-newest"``) that one task sends in order: emitting never raises
+    for the broker, from any number of threads or greenlets.
     """
 
     name = "pubsub"
 
-    def __init__(self, channel: str = "flask-socketio", write_only: bool = False) -> None:
+    def __init__(
+        self,
+        channel: str = "flask-socketio",
+        write_only: bool = False,
+        *,
+        buffer_size: int = 10_000,
+        buffer_full: str = "drop-oldest",
+    ) -> None:
         super().__init__()
+        if buffer_full not in ("drop-oldest", "drop-newest"):
+            raise ValueError(
+                f"buffer_full must be 'drop-oldest' or 'drop-newest', not {buffer_full!r}"
+            )
+        if buffer_size < 1:
+            raise ValueError("buffer_size must be at least 1")
         self.channel = channel
         self.write_only = write_only
+        self.buffer_size = buffer_size
+        self.buffer_full = buffer_full
         self.host_id = uuid.uuid4().hex
         self._driver: Driver | None = None
         self._listener: Task | None = None
+        self._outbox: Outbox | None = None
         self._ack_lock = threading.Lock()
         self._remote_acks: dict[int, Callable[..., Any]] = {}
         self._next_ack = 0
@@ -116,8 +144,15 @@ class PubSubManager(Manager[M]):
             "enter_room": self._on_enter_room,
             "leave_room": self._on_leave_room,
             "close_room": self._on_close_room,
+            "hello": self._on_hello,
         }
         self._connected = False
+        self._subscribed_event: Any = threading.Event()
+        self._peers: set[str] = set()
+        # What is failing now ("listener", "publisher"): one log line when
+        # the first part fails, one when the last is back.
+        self._failing: set[str] = set()
+        self._health_lock = threading.Lock()
         #: Told of messages published and received and of failures (the
         #: metrics), or None.
         self.observer: RelayObserver | None = None
@@ -129,24 +164,95 @@ class PubSubManager(Manager[M]):
         reads it. Subclasses report it with `_set_connected`."""
         return self._connected
 
+    @property
+    def subscribed(self) -> bool:
+        """Whether this process listens to the message queue now (the same as
+        `connected`; always False for a write-only manager)."""
+        return self._connected
+
+    def wait_subscribed(self, timeout: float | None = None) -> bool:
+        """Wait until the listener is subscribed, `timeout` seconds at most;
+        returns whether it is. Operations published by others before then
+        do not reach this process.
+
+        >>> manager.wait_subscribed(5)  # doctest: +SKIP
+        True
+        """
+        return bool(self._subscribed_event.wait(timeout))
+
+    @property
+    def peers(self) -> frozenset[str]:
+        """The host ids of the other processes that listen on this channel, as
+        far as this one has heard (each says hello when it subscribes)."""
+        return frozenset(self._peers)
+
     def _set_connected(self, connected: bool) -> None:
         self._connected = connected
+        if connected:
+            self._subscribed_event.set()
+        else:
+            self._subscribed_event.clear()
         if self.observer is not None:
             self.observer.relay_connection(connected)
+
+    def _set_health(self, part: str, up: bool, detail: str) -> None:
+        """Log one line when the broker is lost and one when it is back,
+        whichever part (listener or publisher) notices."""
+        with self._health_lock:
+            was_failing = bool(self._failing)
+            if up:
+                self._failing.discard(part)
+            else:
+                self._failing.add(part)
+            now_failing = bool(self._failing)
+        if now_failing and not was_failing:
+            log.warning("message queue %s on channel %s lost: %s", self.name, self.channel, detail)
+        elif was_failing and not now_failing:
+            log.warning("message queue %s on channel %s back: %s", self.name, self.channel, detail)
 
     def attach(self, peer: LocalPeer, driver: Driver) -> None:
         super().attach(peer, driver)
         self._driver = driver
+        was_set = self._subscribed_event.is_set()
+        self._subscribed_event = driver.Event()
+        if was_set:
+            self._subscribed_event.set()
+        if self._outbox is None:
+            self._outbox = Outbox(
+                driver,
+                self._publish_message,
+                reconnect=self._reconnect_publisher,
+                ready=self._listeners_ready,
+                health=lambda up, detail: self._set_health("publisher", up, detail),
+                size=self.buffer_size,
+                full=self.buffer_full,
+                name=f"message queue {self.name}",
+            )
+            # What a short-lived emitter (a script, a worker) published
+            # leaves before the process exits.
+            atexit.register(self._outbox.flush, 5.0)
         if not self.write_only:
             # Its listener blocks in the queue client: unpatched green modes stall.
             driver.warn_unpatched(f"the message queue client ({self.name})")
             if self._listener is None:
                 self._listener = driver.spawn(self._relay)
 
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every operation published so far has left for the
+        broker, `timeout` seconds at most; returns whether all have.
+
+        >>> socketio.server.manager.flush(2)  # doctest: +SKIP
+        True
+        """
+        return self._outbox is None or self._outbox.flush(timeout)
+
     def _sleep(self, seconds: float) -> None:
         """Wait between reconnection attempts, in the way of the async mode."""
         if self._driver is not None:
             self._driver.sleep(seconds)
+
+    def _monotonic(self) -> float:
+        return self._driver.monotonic() if self._driver is not None else 0.0
 
     # -- operations that may concern other processes ---------------------------
 
@@ -197,6 +303,12 @@ class PubSubManager(Manager[M]):
         self._send(method, dumps({"method": method, **fields, "host_id": self.host_id}))
 
     def _send(self, method: str, data: bytes) -> None:
+        if self._outbox is None:
+            self._publish_message(method, data)  # not attached to a server yet
+        else:
+            self._outbox.put(method, data)
+
+    def _publish_message(self, method: str, data: bytes) -> None:
         observer = self.observer
         if observer is None:
             self._publish(data)
@@ -259,6 +371,22 @@ class PubSubManager(Manager[M]):
                 if self.observer is not None:
                     self.observer.relay_failed("receive")
 
+    def _subscribed(self) -> None:
+        """Called by `_subscribe` once it listens: ready, and say hello."""
+        self._set_connected(True)
+        if "listener" in self._failing:
+            self._set_health("listener", True, "listening again")
+        self._relay_op("hello")
+
+    def _on_hello(self, message: Message) -> None:
+        host = message.get("host_id")
+        if not isinstance(host, str):
+            raise ValueError("hello without a host_id")
+        known = host in self._peers
+        self._peers.add(host)
+        if not known and not message.get("reply"):
+            self._relay_op("hello", reply=True)
+
     def _on_emit(self, message: Message) -> None:
         if self._peer is None:
             return
@@ -318,5 +446,29 @@ class PubSubManager(Manager[M]):
     def _publish(self, data: bytes) -> None:
         raise NotImplementedError
 
-    def _listen(self) -> Iterator[bytes]:
+    def _reconnect_publisher(self) -> None:
+        """Make a fresh publishing connection; raise while the broker is down."""
+
+    def _listeners_ready(self, timeout: float) -> bool:
+        """Wait until the known processes listen again after an outage."""
+        return True
+
+    def _subscribe(self) -> Iterator[bytes]:
         raise NotImplementedError
+
+    def _listen(self) -> Iterator[bytes]:
+        """The messages of `_subscribe`, across reconnections."""
+        delay = FIRST_RETRY
+        while True:
+            try:
+                yield from self._subscribe()
+            except Exception as exc:  # noqa: BLE001 - whatever the client raises
+                if self._connected:
+                    delay = FIRST_RETRY  # it worked for a while: retry soon
+                self._set_connected(False)
+                self._set_health(
+                    "listener", False,
+                    f"{type(exc).__name__}: {exc}; reconnecting in the background",
+                )
+                self._sleep(delay)
+                delay = min(delay * 2, LAST_RETRY)
