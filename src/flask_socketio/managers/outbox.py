@@ -92,6 +92,7 @@ class Outbox:
         self._space.set()
         self._in_flight = 0
         self._down = False
+        self._stale = False
         #: Messages dropped because the outbox was full (all time).
         self.dropped = 0
         self._dropped_in_outage = 0
@@ -127,6 +128,11 @@ class Outbox:
                 self._queue.popleft()
             self._queue.append((method, data))
         self._wake.set()
+
+    def mark_stale(self) -> None:
+        """The broker was lost (the listener noticed): reconnect, and wait for
+        the other processes to listen again, before the next publish."""
+        self._stale = True
 
     def flush(self, timeout: float) -> bool:
         """Wait until everything queued is published, `timeout` seconds at most.
@@ -165,6 +171,10 @@ class Outbox:
         reconnected = 0
         while True:
             try:
+                if self._stale:
+                    self._stale = False
+                    self._reconnect()
+                    self._ready(READY_TIMEOUT)
                 self._publish(method, data)
                 return
             except Exception as exc:  # noqa: BLE001 - whatever the client raises

@@ -466,6 +466,8 @@ class PubSubManager(Manager[M]):
                 if self._connected:
                     delay = FIRST_RETRY  # it worked for a while: retry soon
                 self._set_connected(False)
+                if self._outbox is not None:
+                    self._outbox.mark_stale()
                 self._set_health(
                     "listener", False,
                     f"{type(exc).__name__}: {exc}; reconnecting in the background",
