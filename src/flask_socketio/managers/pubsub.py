@@ -7,23 +7,24 @@ room, disconnect or move a client of theirs); every process applies what it
 hears from the others. Acks of clients of another process travel back to
 the process that asked for them.
 
-Messages are JSON (bytes travel as base64, in a way no user value can be
-mistaken for), never pickle: a message queue is
-shared infrastructure, and unpickling what it carries would let anyone who can
-publish run code in every server.
+Messages are JSON (see `codec`: bytes travel as base64 markers only in a
+message flagged ``b64``), never pickle: a message queue is shared
+infrastructure, and unpickling what it carries would let anyone who can
+publish run code in every server. A message that is not what its method
+needs is dropped whole, with one warning line.
 """
 
 from __future__ import annotations
 
 import atexit
-import base64
-import json
 import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from . import codec
+from .codec import BadMessage, Message, dumps, loads
 from .memory import LocalPeer, M, Manager, Room
 from .outbox import FIRST_RETRY, LAST_RETRY, Outbox
 from .target import Target
@@ -33,55 +34,6 @@ if TYPE_CHECKING:
     from .observer import RelayObserver
 
 log = logging.getLogger("flask_socketio.managers")
-
-Message = dict[str, Any]
-
-
-_BYTES = "__bytes__"
-_ESCAPED = "__dict__"
-
-
-def _encode_value(value: Any) -> Any:
-    """`value` as JSON can carry it: bytes become ``{"__bytes__": base64}``,
-    and a dict that could be mistaken for a marker is wrapped in
-    ``{"__dict__": ...}``, so that every value decodes to itself."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return {_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, (list, tuple)):
-        return [_encode_value(v) for v in value]
-    if isinstance(value, dict):
-        encoded = {k: _encode_value(v) for k, v in value.items()}
-        if len(value) == 1 and next(iter(value)) in (_BYTES, _ESCAPED):
-            return {_ESCAPED: encoded}
-        return encoded
-    return value
-
-
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode_value(v) for v in value]
-    if isinstance(value, dict):
-        if len(value) == 1:
-            key, inner = next(iter(value.items()))
-            if key == _BYTES and isinstance(inner, str):
-                return base64.b64decode(inner)
-            if key == _ESCAPED and isinstance(inner, dict):
-                return {k: _decode_value(v) for k, v in inner.items()}
-        return {k: _decode_value(v) for k, v in value.items()}
-    return value
-
-
-def dumps(message: Message) -> bytes:
-    """Serialise a relay message (JSON; bytes as base64 markers)."""
-    return json.dumps(_encode_value(message), separators=(",", ":")).encode("utf-8")
-
-
-def loads(raw: bytes | str) -> Message:
-    """Parse a relay message; ValueError if it is not a JSON object."""
-    message = _decode_value(json.loads(raw))
-    if not isinstance(message, dict):
-        raise ValueError("relay message is not an object")
-    return message
 
 
 def _rooms_field(target: Target) -> Any:
@@ -347,29 +299,48 @@ class PubSubManager(Manager[M]):
             self._remote_acks[self._next_ack] = callback
             return self._next_ack
 
+    def forget_ack(self, callback: Callable[..., Any]) -> None:
+        """Forget the pending acks of another process's client that would
+        call `callback` (its `call()` timed out: a late answer is dropped)."""
+        with self._ack_lock:
+            for ack_id in [i for i, c in self._remote_acks.items() if c is callback]:
+                del self._remote_acks[ack_id]
+
     # -- the relay ------------------------------------------------------------
 
     def _relay(self) -> None:
         for raw in self._listen():
-            try:
-                message = loads(raw)
-                method = message.get("method")
-                if method != "callback" and message.get("host_id") == self.host_id:
-                    continue  # our own operation, applied here when it was made
-                if self.observer is not None:
-                    self.observer.relay_received(str(method), len(raw))
-                handler = self._handlers.get(str(method))
-                if handler is None:
-                    # Components' own messages (a colon in the name) are for
-                    # the processes that use the component.
-                    if ":" not in str(method):
-                        log.warning("relay message with unknown method %r", method)
-                    continue
-                handler(message)
-            except Exception:
-                log.exception("bad relay message on channel %s", self.channel)
-                if self.observer is not None:
-                    self.observer.relay_failed("receive")
+            self._receive(raw)
+
+    def _receive(self, raw: bytes) -> None:
+        """Apply one message of another process; a malformed one is dropped
+        whole with one warning line."""
+        try:
+            message = loads(raw)
+            method = codec.text(message, "method")
+            if method != "callback" and message.get("host_id") == self.host_id:
+                return  # our own operation, applied here when it was made
+            if self.observer is not None:
+                self.observer.relay_received(method, len(raw))
+            handler = self._handlers.get(method)
+            if handler is None:
+                # Components' own messages (a colon in the name) are for
+                # the processes that use the component.
+                if ":" not in method:
+                    log.warning("relay message with unknown method %r dropped", method)
+                return
+            handler(message)
+        except BadMessage as exc:
+            log.warning(
+                "malformed relay message on channel %s dropped (%s): %.200r",
+                self.channel, exc, raw,
+            )
+            if self.observer is not None:
+                self.observer.relay_failed("receive")
+        except Exception:
+            log.exception("relay message on channel %s failed", self.channel)
+            if self.observer is not None:
+                self.observer.relay_failed("receive")
 
     def _subscribed(self) -> None:
         """Called by `_subscribe` once it listens: ready, and say hello."""
@@ -379,25 +350,36 @@ class PubSubManager(Manager[M]):
         self._relay_op("hello")
 
     def _on_hello(self, message: Message) -> None:
-        host = message.get("host_id")
-        if not isinstance(host, str):
-            raise ValueError("hello without a host_id")
+        host = codec.text(message, "host_id")
         known = host in self._peers
         self._peers.add(host)
         if not known and not message.get("reply"):
             self._relay_op("hello", reply=True)
 
     def _on_emit(self, message: Message) -> None:
+        # Every field is checked before anything is done: dropped whole or applied.
+        event = codec.text(message, "event")
+        args = codec.arguments(message)
+        namespace = codec.text(message, "namespace", optional=True) or "/"
+        rooms = codec.rooms(message)
+        skip = codec.sids(message)
+        info = message.get("callback")
+        if info is not None and not (
+            isinstance(info, list)
+            and len(info) == 3
+            and isinstance(info[0], str)
+            and isinstance(info[1], str)
+            and isinstance(info[2], int)
+        ):
+            raise BadMessage(f"'callback' is not [sid, namespace, ack id]: {info!r:.60}")
         if self._peer is None:
             return
-        namespace = message.get("namespace") or "/"
         callback = None
-        info = message.get("callback")
         if info:
             sid, namespace, ack_id = info
             if not self.is_connected(sid, namespace):
                 return
-            origin = message["host_id"]
+            origin = codec.text(message, "host_id")
 
             def callback(*args: Any) -> None:
                 self._send(
@@ -412,34 +394,40 @@ class PubSubManager(Manager[M]):
                     ),
                 )
 
-        target = Target.of(namespace, message.get("room"), message.get("skip_sid"), local=True)
-        self._peer.emit_to(target, message["event"], list(message.get("args") or ()), callback)
+        target = Target.of(namespace, rooms, skip, local=True)
+        self._peer.emit_to(target, event, list(args), callback)
 
     def _on_callback(self, message: Message) -> None:
         if message.get("host_id") != self.host_id:
             return
+        ack_id = codec.integer(message, "ack_id")
+        args = codec.arguments(message)
         with self._ack_lock:
-            callback = self._remote_acks.pop(message.get("ack_id"), None)  # type: ignore[arg-type]
+            callback = self._remote_acks.pop(ack_id, None)
         if callback is not None:
-            callback(*message.get("args", []))
+            callback(*args)
 
     def _on_disconnect(self, message: Message) -> None:
-        sid, namespace = message.get("sid"), message.get("namespace") or "/"
-        if self._peer is not None and sid is not None and self.is_connected(sid, namespace):
+        sid = codec.text(message, "sid")
+        namespace = codec.text(message, "namespace", optional=True) or "/"
+        if self._peer is not None and self.is_connected(sid, namespace):
             self._peer.disconnect(sid, namespace=namespace, ignore_queue=True)
 
     def _on_enter_room(self, message: Message) -> None:
-        sid, namespace = message.get("sid"), message.get("namespace") or "/"
-        if sid is not None and self.is_connected(sid, namespace):
-            super().enter_room(sid, namespace, message.get("room"))
+        sid, room = codec.text(message, "sid"), codec.room(message)
+        namespace = codec.text(message, "namespace", optional=True) or "/"
+        if self.is_connected(sid, namespace):
+            super().enter_room(sid, namespace, room)
 
     def _on_leave_room(self, message: Message) -> None:
-        sid, namespace = message.get("sid"), message.get("namespace") or "/"
-        if sid is not None and self.is_connected(sid, namespace):
-            super().leave_room(sid, namespace, message.get("room"))
+        sid, room = codec.text(message, "sid"), codec.room(message)
+        namespace = codec.text(message, "namespace", optional=True) or "/"
+        if self.is_connected(sid, namespace):
+            super().leave_room(sid, namespace, room)
 
     def _on_close_room(self, message: Message) -> None:
-        super().close_room(message.get("room"), message.get("namespace") or "/")
+        room = codec.room(message)
+        super().close_room(room, codec.text(message, "namespace", optional=True) or "/")
 
     # -- transport, provided by subclasses --------------------------------------
 

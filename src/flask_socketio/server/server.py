@@ -303,6 +303,8 @@ class Server(HandlerRegistry):
         if not waiter.event.wait(max(0.0, deadline - self.driver.monotonic())):
             if conn is not None:
                 conn.forget_ack(waiter)
+            else:
+                self.manager.forget_ack(waiter)  # a client of another process
             raise TimeoutError(f"no ack for {event!r} from {target} within {timeout}s")
         result = waiter.result or []
         return result[0] if len(result) == 1 else tuple(result) if result else None
