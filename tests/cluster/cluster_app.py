@@ -47,6 +47,12 @@ def join(sid, room, who=None):
     return "joined"
 
 
+@sio.on("leave")
+def leave(sid, room, who=None):
+    sio.leave_room(who or sid, room)
+    return "left"
+
+
 @sio.on("to_room")
 def to_room(sid, room, data):
     sio.emit("news", data, to=room)

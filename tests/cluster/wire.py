@@ -88,5 +88,7 @@ def publish_raw(url: str, channel: str, data: bytes | str) -> None:
     exchange = kombu.Exchange(channel, type="fanout", durable=False)
     with kombu.Connection(url) as connection:
         producer: Any = connection.Producer(exchange=exchange)
-        producer.publish(body, exchange=exchange, declare=[exchange],
-                         content_type="application/json", content_encoding="utf-8")
+        # as python-socketio's Kombu manager: pickles are kombu's binary data
+        kind = ({} if body[:1] == b"\x80"
+                else {"content_type": "application/json", "content_encoding": "utf-8"})
+        producer.publish(body, exchange=exchange, declare=[exchange], **kind)

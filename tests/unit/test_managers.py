@@ -300,3 +300,26 @@ json_values = st.recursive(
 def test_relay_messages_round_trip(value: Any) -> None:
     message = {"method": "emit", "args": [value]}
     assert loads(dumps(message)) == message
+
+
+class Boom:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo should never run",))
+
+
+def test_accept_pickle_reads_plain_data_and_refuses_every_class(cluster, caplog) -> None:
+    import pickle
+
+    a, _, b, peer_b = cluster
+    b.accept_pickle = True
+    caplog.set_level(logging.WARNING, "flask_socketio.managers")
+    old = {"method": "emit", "event": "old", "data": ["pickled", b"\x01"], "namespace": "/",
+           "room": None, "skip_sid": None, "callback": None, "host_id": "old"}
+    b._receive(pickle.dumps(old))
+    kind, target, event, args, _ = peer_b.calls.get(timeout=5)
+    assert (event, args) == ("old", ["pickled", b"\x01"])
+    b._receive(pickle.dumps({**old, "data": [Boom()]}))
+    assert "refers to posix.system: refused" in caplog.text
+    assert peer_b.calls.empty()

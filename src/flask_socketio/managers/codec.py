@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
+import pickle
 from typing import Any
 
 Message = dict[str, Any]
@@ -84,10 +86,21 @@ def dumps(message: Message) -> bytes:
     return json.dumps(message, separators=(",", ":")).encode("utf-8")
 
 
+def dump_json(message: Message) -> bytes:
+    """A message as plain JSON, no markers (python-socketio's format)."""
+    return json.dumps(message, separators=(",", ":")).encode("utf-8")
+
+
 def loads(raw: bytes | str) -> Message:
-    """Parse a relay message; BadMessage if it is not a JSON object."""
+    """Parse a relay message; BadMessage if it is not a JSON object.
+
+    python-socketio's Kombu manager sends its JSON as a JSON string (kombu
+    serialises the string once more): that is unwrapped too.
+    """
     try:
         message = json.loads(raw)
+        if isinstance(message, str):
+            message = json.loads(message)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadMessage(f"not JSON ({exc})") from None
     if not isinstance(message, dict):
@@ -96,6 +109,88 @@ def loads(raw: bytes | str) -> Message:
         decoded: Message = _decode_value(message)
         return decoded
     return message
+
+
+# -- python-socketio's format ---------------------------------------------------
+
+#: What `pickle` data starts with (protocol 2 and later): python-socketio
+#: before 5.14 pickled its messages.
+PICKLE_START = b"\x80"
+
+
+class _NoObjects(pickle.Unpickler):
+    """Reads plain data only: every class and function is refused, so that
+    nothing on the channel can make this process run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise BadMessage(f"pickled message refers to {module}.{name}: refused")
+
+
+def unpickle(raw: bytes) -> Message:
+    """A pickled python-socketio message, read without any class or function."""
+    try:
+        message = _NoObjects(io.BytesIO(raw)).load()
+    except BadMessage:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a broken pickle raises
+        raise BadMessage(f"not a pickle ({type(exc).__name__}: {exc})") from None
+    if not isinstance(message, dict):
+        raise BadMessage("pickled message is not a dict")
+    return message
+
+
+def _placeholders(value: Any, attachments: list[bytes]) -> Any:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        attachments.append(bytes(value))
+        return {"_placeholder": True, "num": len(attachments) - 1}
+    if isinstance(value, (list, tuple)):
+        return [_placeholders(v, attachments) for v in value]
+    if isinstance(value, dict):
+        return {k: _placeholders(v, attachments) for k, v in value.items()}
+    return value
+
+
+def _attachments(value: Any, attachments: list[bytes]) -> Any:
+    if isinstance(value, dict):
+        if value.get("_placeholder") is True and "num" in value:
+            num = value["num"]
+            if isinstance(num, bool) or not isinstance(num, int) or not (
+                0 <= num < len(attachments)
+            ):
+                raise BadMessage(f"attachment placeholder {num!r} out of range")
+            return attachments[num]
+        return {k: _attachments(v, attachments) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_attachments(v, attachments) for v in value]
+    return value
+
+
+def socketio_data(args: list[Any]) -> tuple[list[Any], bool]:
+    """`args` as python-socketio's ``data`` and ``binary`` fields: with bytes,
+    ``[args with placeholders, base64 attachment, ...]``."""
+    if not _has_bytes(args):
+        return list(args), False
+    attachments: list[bytes] = []
+    data = _placeholders(list(args), attachments)
+    return [data, *[base64.b64encode(a).decode("ascii") for a in attachments]], True
+
+
+def socketio_args(message: Message) -> list[Any]:
+    """The event arguments of a python-socketio ``emit`` message."""
+    data = message.get("data")
+    if message.get("binary"):
+        if not isinstance(data, list) or not data or not all(
+            isinstance(a, str) for a in data[1:]
+        ):
+            raise BadMessage("binary 'data' is not [data, base64 attachment, ...]")
+        try:
+            attachments = [base64.b64decode(a, validate=True) for a in data[1:]]
+        except binascii.Error as exc:
+            raise BadMessage(f"bad base64 attachment: {exc}") from None
+        data = _attachments(data[0], attachments)
+    if not isinstance(data, list):
+        raise BadMessage(f"'data' is not a list: {data!r:.60}")
+    return data
 
 
 # -- the checks ----------------------------------------------------------------

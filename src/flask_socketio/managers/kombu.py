@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,13 +116,18 @@ class KombuManager(PubSubManager[Any]):
         queue = self._kombu.Queue(
             self._queue_name(self.host_id), self.exchange, **self.queue_options
         )
+        arrived: deque[Any] = deque()
         with self._connection() as connection:
-            with connection.SimpleQueue(queue) as simple_queue:
+            # on_message: the raw bodies, never decoded by kombu (a message
+            # it cannot decode is ours to drop, not a broken connection)
+            with connection.Consumer([queue], on_message=arrived.append):
                 self._subscribed()
                 while True:
                     try:
-                        message = simple_queue.get(block=True, timeout=1.0)
-                    except simple_queue.Empty:
+                        connection.drain_events(timeout=1.0)
+                    except TimeoutError:
                         continue
-                    message.ack()
-                    yield message.body
+                    while arrived:
+                        message = arrived.popleft()
+                        message.ack()
+                        yield message.body

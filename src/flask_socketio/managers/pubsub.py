@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("flask_socketio.managers")
 
 
+RELAY_FORMATS = ("flask-socketio", "python-socketio")
+
+
 def _rooms_field(target: Target) -> Any:
     """A target's rooms as the relay spells them: one name, a list, or None."""
     rooms = target.rooms
@@ -55,6 +58,12 @@ class PubSubManager(Manager[M]):
     `_listeners_ready(timeout)` (whether every known process listens again
     after an outage).
 
+    Messages of python-socketio's managers (>= 5.14, JSON) on the same
+    channel are read too; with ``relay_format="python-socketio"`` this
+    process publishes that format, so that python-socketio servers apply
+    its operations. Pickled messages (python-socketio < 5.14) are dropped
+    with a warning unless `accept_pickle`.
+
     Publishing goes through a bounded outbox (`buffer_size` messages; when
     it is full, `buffer_full` says which go: ``"drop-oldest"`` or
     ``"drop-newest"``) that one task sends in order: emitting never raises
@@ -70,8 +79,20 @@ class PubSubManager(Manager[M]):
         *,
         buffer_size: int = 10_000,
         buffer_full: str = "drop-oldest",
+        relay_format: str = "flask-socketio",
+        accept_pickle: bool = False,
     ) -> None:
         super().__init__()
+        if relay_format not in RELAY_FORMATS:
+            raise ValueError(f"relay_format must be one of {RELAY_FORMATS}, not {relay_format!r}")
+        #: What this process publishes: "flask-socketio" (ours) or
+        #: "python-socketio" (its pub/sub JSON, for python-socketio servers on
+        #: the channel). Both are always read.
+        self.relay_format = relay_format
+        #: Read pickled messages (python-socketio before 5.14) with an
+        #: unpickler that refuses every class and function.
+        self.accept_pickle = accept_pickle
+        self._pickle_warned = False
         if buffer_full not in ("drop-oldest", "drop-newest"):
             raise ValueError(
                 f"buffer_full must be 'drop-oldest' or 'drop-newest', not {buffer_full!r}"
@@ -219,6 +240,25 @@ class PubSubManager(Manager[M]):
         single = target.single
         if single is not None and self.is_connected(single, target.namespace):
             return
+        ack = None
+        if callback is not None:
+            if single is None:
+                raise ValueError("an emit with a callback through a message queue needs to=sid")
+            ack = [single, target.namespace, self._register_remote_ack(callback)]
+        if self.relay_format == "python-socketio":
+            data, binary = codec.socketio_data(args)
+            self._send("emit", codec.dump_json({
+                "method": "emit",
+                "event": event,
+                "data": data,
+                "binary": binary,
+                "namespace": target.namespace,
+                "room": _rooms_field(target),
+                "skip_sid": sorted(target.skip) or None,
+                "callback": ack,
+                "host_id": self.host_id,
+            }))
+            return
         fields: Message = {
             "event": event,
             "args": args,
@@ -226,10 +266,8 @@ class PubSubManager(Manager[M]):
             "room": _rooms_field(target),
             "skip_sid": sorted(target.skip),
         }
-        if callback is not None:
-            if single is None:
-                raise ValueError("an emit with a callback through a message queue needs to=sid")
-            fields["callback"] = [single, target.namespace, self._register_remote_ack(callback)]
+        if ack is not None:
+            fields["callback"] = ack
         self._relay_op("emit", **fields)
 
     def relay_disconnect(self, sid: str, namespace: str) -> None:
@@ -316,7 +354,19 @@ class PubSubManager(Manager[M]):
         """Apply one message of another process; a malformed one is dropped
         whole with one warning line."""
         try:
-            message = loads(raw)
+            if raw[:1] == codec.PICKLE_START:
+                if not self.accept_pickle:
+                    if not self._pickle_warned:
+                        self._pickle_warned = True
+                        log.warning(
+                            "pickled relay message on channel %s dropped (python-socketio "
+                            "before 5.14?): upgrade the sender, or set accept_pickle=True; "
+                            "later ones are dropped silently", self.channel,
+                        )
+                    return
+                message = codec.unpickle(raw)
+            else:
+                message = loads(raw)
             method = codec.text(message, "method")
             if method != "callback" and message.get("host_id") == self.host_id:
                 return  # our own operation, applied here when it was made
@@ -359,7 +409,8 @@ class PubSubManager(Manager[M]):
     def _on_emit(self, message: Message) -> None:
         # Every field is checked before anything is done: dropped whole or applied.
         event = codec.text(message, "event")
-        args = codec.arguments(message)
+        theirs = "args" not in message and "data" in message  # python-socketio's
+        args = codec.socketio_args(message) if theirs else codec.arguments(message)
         namespace = codec.text(message, "namespace", optional=True) or "/"
         rooms = codec.rooms(message)
         skip = codec.sids(message)
@@ -382,17 +433,12 @@ class PubSubManager(Manager[M]):
             origin = codec.text(message, "host_id")
 
             def callback(*args: Any) -> None:
-                self._send(
-                    "callback",
-                    dumps(
-                        {
-                            "method": "callback",
-                            "host_id": origin,
-                            "ack_id": ack_id,
-                            "args": list(args),
-                        }
-                    ),
-                )
+                reply: Message = {"method": "callback", "host_id": origin, "args": list(args)}
+                if theirs:
+                    reply.update(sid=sid, namespace=namespace, id=ack_id)
+                else:
+                    reply["ack_id"] = ack_id
+                self._send("callback", dumps(reply))
 
         target = Target.of(namespace, rooms, skip, local=True)
         self._peer.emit_to(target, event, list(args), callback)
@@ -400,7 +446,7 @@ class PubSubManager(Manager[M]):
     def _on_callback(self, message: Message) -> None:
         if message.get("host_id") != self.host_id:
             return
-        ack_id = codec.integer(message, "ack_id")
+        ack_id = codec.integer(message, "ack_id" if "ack_id" in message else "id")
         args = codec.arguments(message)
         with self._ack_lock:
             callback = self._remote_acks.pop(ack_id, None)
