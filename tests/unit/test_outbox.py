@@ -34,7 +34,10 @@ def test_a_full_outbox_drops_by_its_policy_and_sends_the_rest_in_order(policy, k
     caplog.set_level(logging.WARNING, "flask_socketio.managers")
     broker = Broker()
     broker.up.clear()
-    box = Outbox(load_driver("threading"), broker.publish, broker.reconnect, size=3, full=policy)
+    box = Outbox(load_driver("threading"), broker.publish, broker.reconnect, size=3, full=policy,
+                 name=f"box-{policy}", health=lambda up, detail: logging.getLogger(
+                     "flask_socketio.managers").warning("box-%s %s: %s", policy,
+                                                        "back" if up else "lost", detail))
     for n in range(6):
         box.put("emit", str(n).encode())  # never raises, never waits: the broker is down
     assert not box.flush(0.3) and box.down
@@ -42,7 +45,7 @@ def test_a_full_outbox_drops_by_its_policy_and_sends_the_rest_in_order(policy, k
     assert box.flush(10)
     assert broker.sent == kept
     assert box.dropped == 3
-    lines = [r.getMessage() for r in caplog.records]
+    lines = [r.getMessage() for r in caplog.records if f"box-{policy}" in r.getMessage()]
     assert sum("outbox full" in line for line in lines) == 1
     assert sum("lost" in line for line in lines) == 1
     assert sum("back" in line and "3 dropped" in line for line in lines) == 1

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from .pubsub import PubSubManager
+from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
 
@@ -112,7 +112,7 @@ class KombuManager(PubSubManager[Any]):
                 return False
             self._sleep(0.05)
 
-    def _subscribe(self) -> Iterator[bytes]:
+    def _subscribe(self) -> Iterator[list[bytes]]:
         queue = self._kombu.Queue(
             self._queue_name(self.host_id), self.exchange, **self.queue_options
         )
@@ -125,9 +125,15 @@ class KombuManager(PubSubManager[Any]):
                 while True:
                     try:
                         connection.drain_events(timeout=1.0)
+                        while len(arrived) < BATCH:  # what is at hand
+                            connection.drain_events(timeout=0)
                     except TimeoutError:
+                        pass
+                    if not arrived:
                         continue
-                    while arrived:
+                    batch: list[bytes] = []
+                    while arrived and len(batch) < BATCH:
                         message = arrived.popleft()
                         message.ack()
-                        yield message.body
+                        batch.append(message.body)
+                    yield batch

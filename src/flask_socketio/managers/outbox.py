@@ -198,6 +198,13 @@ class Outbox:
             with self._lock:
                 self._queue.appendleft((method, data))
                 self._in_flight = 0
+                while len(self._queue) > self.size:  # filled while it was in flight
+                    self.dropped += 1
+                    self._dropped_in_outage += 1
+                    if self.full == "drop-oldest":
+                        self._queue.popleft()
+                    else:
+                        self._queue.pop()
             while True:
                 self._driver.sleep(delay)
                 delay = min(delay * 2, LAST_RETRY)

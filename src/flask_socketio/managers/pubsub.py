@@ -37,6 +37,8 @@ log = logging.getLogger("flask_socketio.managers")
 
 
 RELAY_FORMATS = ("flask-socketio", "python-socketio")
+#: The most messages the listener applies in one go (one write per client).
+BATCH = 64
 
 
 def _rooms_field(target: Target) -> Any:
@@ -51,7 +53,9 @@ class PubSubManager(Manager[M]):
     """Base of the message-queue managers; subclasses move bytes, nothing else.
 
     A subclass implements `_publish(data: bytes)` and `_subscribe()`, a
-    generator of raw messages that calls `_subscribed()` once it listens and
+    generator of lists of the raw messages at hand (up to `BATCH`: their
+    emits are applied with one write per client) that calls `_subscribed()`
+    once it listens and
     raises when the connection is lost (the base reconnects it, after 0.1 s
     doubling to 5 s). It may implement `_reconnect_publisher()` (a fresh
     publishing connection, raising while the broker is unreachable) and
@@ -347,8 +351,20 @@ class PubSubManager(Manager[M]):
     # -- the relay ------------------------------------------------------------
 
     def _relay(self) -> None:
-        for raw in self._listen():
-            self._receive(raw)
+        if type(self)._listen is not PubSubManager._listen:
+            for raw in self._listen():  # a subclass that reads one by one
+                self._receive(raw)
+            return
+        batched = getattr(self._peer, "batched_sends", None)
+        for batch in self._batches():
+            if len(batch) == 1 or batched is None:
+                for raw in batch:
+                    self._receive(raw)
+                continue
+            # The emits at hand: each client gets its share in one write.
+            with batched():
+                for raw in batch:
+                    self._receive(raw)
 
     def _receive(self, raw: bytes) -> None:
         """Apply one message of another process; a malformed one is dropped
@@ -487,11 +503,18 @@ class PubSubManager(Manager[M]):
         """Wait until the known processes listen again after an outage."""
         return True
 
-    def _subscribe(self) -> Iterator[bytes]:
+    def _subscribe(self) -> Iterator[list[bytes]]:
+        """Listen: yield the raw messages at hand (up to `BATCH`) each time."""
         raise NotImplementedError
 
     def _listen(self) -> Iterator[bytes]:
-        """The messages of `_subscribe`, across reconnections."""
+        """The raw messages of the other processes, one by one, across
+        reconnections (a subclass may provide this instead of `_subscribe`)."""
+        for batch in self._batches():
+            yield from batch
+
+    def _batches(self) -> Iterator[list[bytes]]:
+        """The batches of `_subscribe`, across reconnections."""
         delay = FIRST_RETRY
         while True:
             try:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from .pubsub import PubSubManager
+from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
 
@@ -70,15 +70,23 @@ class RedisManager(PubSubManager[Any]):
                 return False
             self._sleep(0.05)
 
-    def _subscribe(self) -> Iterator[bytes]:
+    def _subscribe(self) -> Iterator[list[bytes]]:
         pubsub = self._client().pubsub()
         try:
             pubsub.subscribe(self.channel)
-            for message in pubsub.listen():
-                kind = message.get("type")
-                if kind == "message":
-                    yield message["data"]
-                elif kind == "subscribe":
-                    self._subscribed()  # Redis confirmed: we hear what follows
+            while True:
+                batch: list[bytes] = []
+                message = pubsub.get_message(timeout=1.0)
+                while message is not None:
+                    kind = message.get("type")
+                    if kind == "message":
+                        batch.append(message["data"])
+                    elif kind == "subscribe":
+                        self._subscribed()  # Redis confirmed: we hear what follows
+                    if len(batch) >= BATCH:
+                        break
+                    message = pubsub.get_message(timeout=0.0)  # what is at hand
+                if batch:
+                    yield batch
         finally:
             pubsub.close()
