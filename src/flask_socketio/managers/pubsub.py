@@ -39,6 +39,8 @@ log = logging.getLogger("flask_socketio.managers")
 RELAY_FORMATS = ("flask-socketio", "python-socketio")
 #: The most messages the listener applies in one go (one write per client).
 BATCH = 64
+#: The most other processes one remembers (anyone who can publish can say hello).
+MAX_PEERS = 1024
 
 
 def _rooms_field(target: Target) -> Any:
@@ -418,6 +420,8 @@ class PubSubManager(Manager[M]):
     def _on_hello(self, message: Message) -> None:
         host = codec.text(message, "host_id")
         known = host in self._peers
+        if not known and len(self._peers) >= MAX_PEERS:
+            raise BadMessage(f"more than {MAX_PEERS} processes say hello on this channel")
         self._peers.add(host)
         if not known and not message.get("reply"):
             self._relay_op("hello", reply=True)
