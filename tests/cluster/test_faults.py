@@ -126,3 +126,48 @@ def test_broker_outage(kind: str, mode: str, server_factory, tmp_path) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_real_rabbitmq_restart(mode: str, server_factory, tmp_path) -> None:
     outage("real-rabbitmq", mode, server_factory, tmp_path)
+
+
+def test_a_process_gone_for_good_is_forgotten_after_an_outage(tmp_path) -> None:
+    """A hello from a process that never comes back: the first outage waits
+    for it (5 s at most), then forgets it; the live process stays known."""
+    require(bool(subprocess.run(["which", "redis-server"], capture_output=True).stdout),
+            "redis-server")
+    from flask_socketio.drivers import load_driver
+    from flask_socketio.managers import Target, from_url
+    from tests.cluster.wire import publish_raw
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.emits: list = []
+
+        def emit_to(self, target, event, args, callback=None) -> None:
+            self.emits.append(args)
+
+        def disconnect(self, sid, namespace=None, ignore_queue=False) -> None:
+            pass
+
+    with private_redis(tmp_path) as broker:
+        channel = f"test-gone-{uuid.uuid4().hex[:8]}"
+        driver = load_driver("threading")
+        a, b = from_url(broker.url, channel=channel), from_url(broker.url, channel=channel)
+        b_peer = Recorder()
+        a.attach(Recorder(), driver)
+        b.attach(b_peer, driver)
+        publish_raw(broker.url, channel, b'{"method":"hello","host_id":"ghost","reply":true}')
+        deadline = time.monotonic() + 10
+        while a.peers != {b.host_id, "ghost"} and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert a.peers == {b.host_id, "ghost"}
+
+        broker.down()
+        while a.subscribed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        a.relay_emit(Target.of("/"), "during", [1])
+        broker.up()
+        assert a.flush(20)
+        deadline = time.monotonic() + 10
+        while not b_peer.emits and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert b_peer.emits == [[1]]
+        assert a.peers == {b.host_id}

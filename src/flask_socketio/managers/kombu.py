@@ -92,7 +92,7 @@ class KombuManager(PubSubManager[Any]):
         # Each process we know of reads its own queue: wait until every one
         # of them has a consumer again (the broker may have lost them all).
         deadline = self._monotonic() + timeout
-        waiting = {self._queue_name(host) for host in self._peers}
+        waiting = {self._queue_name(host) for host in list(self._peers)}
         while True:
             for name in sorted(waiting):
                 try:

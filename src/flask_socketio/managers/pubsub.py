@@ -127,7 +127,10 @@ class PubSubManager(Manager[M]):
         }
         self._connected = False
         self._subscribed_event: Any = threading.Event()
-        self._peers: set[str] = set()
+        # host id -> when it last said hello (monotonic): the processes to
+        # wait for after an outage.
+        self._peers: dict[str, float] = {}
+        self._lost_at = 0.0
         # What is failing now ("listener", "publisher"): one log line when
         # the first part fails, one when the last is back.
         self._failing: set[str] = set()
@@ -185,6 +188,7 @@ class PubSubManager(Manager[M]):
                 self._failing.add(part)
             now_failing = bool(self._failing)
         if now_failing and not was_failing:
+            self._lost_at = self._monotonic()
             log.warning("message queue %s on channel %s lost: %s", self.name, self.channel, detail)
         elif was_failing and not now_failing:
             log.warning("message queue %s on channel %s back: %s", self.name, self.channel, detail)
@@ -201,7 +205,7 @@ class PubSubManager(Manager[M]):
                 driver,
                 self._publish_message,
                 reconnect=self._reconnect_publisher,
-                ready=self._listeners_ready,
+                ready=self._ready_after_outage,
                 health=lambda up, detail: self._set_health("publisher", up, detail),
                 size=self.buffer_size,
                 full=self.buffer_full,
@@ -419,11 +423,11 @@ class PubSubManager(Manager[M]):
 
     def _on_hello(self, message: Message) -> None:
         host = codec.text(message, "host_id")
-        known = host in self._peers
-        if not known and len(self._peers) >= MAX_PEERS:
+        if host not in self._peers and len(self._peers) >= MAX_PEERS:
             raise BadMessage(f"more than {MAX_PEERS} processes say hello on this channel")
-        self._peers.add(host)
-        if not known and not message.get("reply"):
+        self._peers[host] = self._monotonic()
+        if not message.get("reply"):
+            # It (re)subscribed: it learns of us, and we show we are alive.
             self._relay_op("hello", reply=True)
 
     def _on_emit(self, message: Message) -> None:
@@ -506,6 +510,23 @@ class PubSubManager(Manager[M]):
     def _listeners_ready(self, timeout: float) -> bool:
         """Wait until the known processes listen again after an outage."""
         return True
+
+    def _ready_after_outage(self, timeout: float) -> bool:
+        """`_listeners_ready`; when some process never comes back, forget those
+        not heard from since the outage began (the live ones say hello when
+        they subscribe again, and answer ours), so later outages do not wait
+        for them."""
+        if self._listeners_ready(timeout):
+            return True
+        gone = [host for host, seen in list(self._peers.items()) if seen < self._lost_at]
+        for host in gone:
+            self._peers.pop(host, None)
+        if gone:
+            log.info(
+                "message queue %s on channel %s: %d processes did not come back, forgotten",
+                self.name, self.channel, len(gone),
+            )
+        return False
 
     def _subscribe(self) -> Iterator[list[bytes]]:
         """Listen: yield the raw messages at hand (up to `BATCH`) each time."""
