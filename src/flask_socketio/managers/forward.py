@@ -266,7 +266,7 @@ class Forwarder:
         if _SID_SHAPE.fullmatch(sid) is None:
             log.info("malformed session id %r: not forwarded", sid[:40])
             return None
-        self.start()
+        self.start(wait=True)
         request_id = uuid.uuid4().hex
         pending = _Pending(self.driver.Event())
         self._pending[request_id] = pending
@@ -318,8 +318,10 @@ class Forwarder:
 
     # -- the listening side -------------------------------------------------
 
-    def start(self) -> None:
-        """Listen on the bus (once per process: a fork starts anew)."""
+    def start(self, wait: bool = False) -> None:
+        """Listen on the bus (once per process: a fork starts anew); with
+        `wait`, until it delivers here (not at construction: an unpatched
+        green mode would hang in the listener's first read)."""
         import os
 
         pid = os.getpid()
@@ -339,7 +341,7 @@ class Forwarder:
         self.driver.spawn(self._tell_alive)
         # Asked before it listens, this process would miss the answers (and,
         # as an owner, the requests): wait a little for the subscription.
-        if not self._subscribed.wait(self.claim_timeout + self.owner_timeout):
+        if wait and not self._subscribed.wait(self.claim_timeout + self.owner_timeout):
             log.warning("forwarding: not subscribed to the message queue yet")
 
     def stop(self) -> None:

@@ -192,7 +192,7 @@ class Server(HandlerRegistry):
             self._pid = os.getpid()
             self.manager.after_fork()
             if self.forwarder is not None:
-                self.forwarder.start()
+                self.forwarder.start(wait=True)
 
     def configure(self, **options: Any) -> None:
         """Change options after construction (``socketio.run(app, **options)``):
