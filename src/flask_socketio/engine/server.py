@@ -21,11 +21,12 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, parse_qsl
 
 from .._types import Environ, StartResponse
-from ..drivers import Driver, Task
+from ..drivers import Driver
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from . import http
 from .config import OPTION_NAMES, EngineConfig
+from .deadlines import Deadlines
 from .limits import AddressLimits
 from .observer import EngineObserver
 from .session import BusyError, Session, SessionHandler
@@ -110,6 +111,12 @@ def make_logger(option: bool | logging.Logger, name: str) -> logging.Logger:
     return logger
 
 
+def _reader_patience(config: EngineConfig) -> float:
+    """Seconds a websocket reader may stay busy in a handler before another
+    task reads on: a fraction of the heartbeat, between 50 ms and 1 s."""
+    return max(0.05, min(1.0, config.ping_interval / 5, config.ping_timeout / 5))
+
+
 class Server:
     """Engine.IO server. `options` are those of `EngineConfig`.
 
@@ -135,11 +142,8 @@ class Server:
         self.limits = AddressLimits(
             config.max_connections_per_address, config.handshakes_per_second_per_address
         )
-        self._reaper: Task | None = None
-        self._reaper_lock = driver.Lock()
-        # Seconds a websocket reader may stay busy in a handler before another
-        # task reads on (set with the reaper's period when it starts).
-        self.reader_patience = 1.0
+        #: Every session's next deadline, and the one task that acts on them.
+        self.deadlines = Deadlines(driver, _reader_patience(config), self._keep_house)
         self._stopping = False
         #: Told of sessions and packets (metrics, the admin UI), or None; see `observe`.
         self.observer: EngineObserver | None = None
@@ -189,6 +193,13 @@ class Server:
         self.config = config = EngineConfig.build(self.config, **options)
         self.limits.max_connections = config.max_connections_per_address
         self.limits.rate = config.handshakes_per_second_per_address
+        self.deadlines.patience = _reader_patience(config)
+
+    @property
+    def reader_patience(self) -> float:
+        """Seconds a websocket reader may stay busy in a handler before
+        another task reads on."""
+        return self.deadlines.patience
 
     # -- sessions -----------------------------------------------------------
 
@@ -208,7 +219,8 @@ class Server:
         if not session.in_process:
             session.address = environ.get("REMOTE_ADDR") or "-"
             self.limits.opened(session.address)
-            self._start_reaper()
+            session.deadlines = self.deadlines
+            self.deadlines.schedule(session, session.next_deadline(self.reader_patience))
         if self.observer is not None:
             session.observer = self.observer
             self.observer.session_opened(session, environ)
@@ -239,35 +251,16 @@ class Server:
             if session is not None:
                 session.close(SERVER_DISCONNECT)
 
-    def _start_reaper(self) -> None:
-        if self._reaper is not None:
-            return
-        with self._reaper_lock:
-            if self._reaper is None:
-                self._reaper = self.driver.spawn(self._reap)
-
-    def _reap(self) -> None:
-        """One task checks every session's deadlines: no timer per connection."""
-        config = self.config
-        tick = max(0.05, min(1.0, config.ping_interval / 5, config.ping_timeout / 5))
-        # A websocket reader busy in a handler for a tick or two gets relieved.
-        self.reader_patience = tick
-        while not self._stopping:
-            self.driver.sleep(tick)
-            now = self.driver.monotonic()
-            self.limits.prune(now)
-            for session in list(self.sessions.values()):
-                if session.in_process:
-                    continue
-                try:
-                    session.apply_deadlines(now, tick)
-                except Exception:
-                    log.exception("%s: error while checking deadlines", session.sid)
+    def _keep_house(self, now: float) -> bool:
+        """What the deadline task does now and then: forget the per-address
+        counts nobody needs; True while some are left."""
+        return self.limits.prune(now) > 0
 
     def shutdown(self) -> None:
         """Close every session and stop the deadline task."""
         self._stopping = True
         self.disconnect()
+        self.deadlines.stop()
 
     def _live_session(self, sid: str) -> Session | None:
         """The session `sid` if it exists, is reachable over HTTP and has not

@@ -10,11 +10,12 @@ end to the `on_close` callback.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from ..drivers import Driver, Event, Task
 from ..wire import ProtocolError
@@ -32,9 +33,13 @@ from .state import (
     SLOW_CONSUMER,
     TRANSPORT_CLOSE,
     TRANSPORT_ERROR,
+    WEBSOCKET,
     SessionState,
 )
 from .websocket import MessageTooBig, WebSocket, frame_message
+
+if TYPE_CHECKING:
+    from .deadlines import Deadlines
 
 log = logging.getLogger("flask_socketio.engine")
 
@@ -133,6 +138,8 @@ class Session:
         "address",
         "logger",
         "observer",
+        "deadlines",
+        "deadline_at",
         "__weakref__",
     )
 
@@ -184,6 +191,10 @@ class Session:
         self.logger: logging.Logger | None = None
         #: Told of packets in and out (the engine's observer), or None.
         self.observer: EngineObserver | None = None
+        #: The engine's deadline task (None in process), and when it will
+        #: next look at this session (see `Deadlines.schedule`).
+        self.deadlines: Deadlines | None = None
+        self.deadline_at = math.inf
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -357,22 +368,59 @@ class Session:
     # -- polling ------------------------------------------------------------
 
     def poll(self, timeout: float) -> list[eio.Packet]:
-        """Wait for queued packets (a long-polling GET) and take them all."""
+        """Wait for queued packets (a long-polling GET) and take them all.
+
+        Protocol v4: the GET waits until something is queued or its session's
+        next deadline, and sends the ping itself when that is due (so that an
+        idle GET is answered with the ping, on time, not with a noop).
+        Protocol v3 (the client pings): at most `timeout` seconds, then a noop.
+        """
         with self.lock:
             if self.polling:
                 raise BusyError("a GET is already pending")
             self.polling = True
+        monotonic = self.driver.monotonic
+        give_up = monotonic() + timeout if self.version == 3 else math.inf
         try:
             wake = self.wake
             if wake is None:
                 wake = self.wake = self.driver.Event()
-            if not self.queue and not self.state.closed:
-                wake.wait(timeout)
-            with self.lock:
-                packets = list(self.queue)
-                self.queue.clear()
-                self.queued_bytes = 0
-                wake.clear()
+            while True:
+                overdue = False
+                with self.lock:
+                    state = self.state
+                    now = monotonic()
+                    if not self.queue and not state.closed:
+                        due = state.due(now)
+                        if due == PING:
+                            # Under the lock: the deadline task cannot ping too.
+                            state.ping_sent(now)
+                            ping = eio.Packet(eio.PING)
+                            if self.logger is not None:
+                                self._log_packet("Sending", ping)
+                            self._enqueue((ping,))
+                        elif due is not None:
+                            overdue = True
+                    if (
+                        self.queue
+                        or state.closed
+                        or state.phase == WEBSOCKET
+                        or now >= give_up
+                    ):
+                        packets = list(self.queue)
+                        self.queue.clear()
+                        self.queued_bytes = 0
+                        wake.clear()
+                        if state.pong_deadline is not None:
+                            if any(packet.type == eio.PING for packet in packets):
+                                state.ping_delivered(now)
+                        break
+                    wake.clear()
+                    wait = min(state.next_deadline(), give_up) - now
+                if overdue:
+                    self.apply_deadlines(now)
+                else:
+                    wake.wait(max(wait, 0.0))
         finally:
             self.polling = False
         return packets or [eio.Packet(eio.NOOP)]
@@ -501,7 +549,10 @@ class Session:
             log.warning("%s: malformed packet (%s), closing", self.sid, exc)
             self.close(TRANSPORT_ERROR, notify=False)
             return False
-        self.busy_since = self.driver.monotonic()
+        self.busy_since = busy_since = self.driver.monotonic()
+        deadlines = self.deadlines
+        if deadlines is not None and self.deadline_at > busy_since + deadlines.patience:
+            deadlines.schedule(self, busy_since + deadlines.patience)
         if self.observer is not None:
             self.observer.packets_received(self, 1, len(message))
         self.receive(packet, inline=True)
@@ -547,20 +598,44 @@ class Session:
         """The client joined a namespace, or (False) is in none any more: the
         connect timeout stops, or applies again."""
         self.state.joined(connected)
+        if not connected and self.deadlines is not None:
+            self.deadlines.schedule(self, self.state.next_deadline())
 
-    def apply_deadlines(self, now: float, reader_patience: float) -> bool:
+    def next_deadline(self, reader_patience: float) -> float:
+        """When `apply_deadlines` may next have something to do (monotonic)."""
+        deadline = self.state.next_deadline()
+        busy_since = self.busy_since
+        if busy_since is not None:
+            deadline = min(deadline, busy_since + reader_patience)
+        return deadline
+
+    def apply_deadlines(self, now: float, reader_patience: float = math.inf) -> bool:
         """Act on what is due at `now`: send a ping, close a session whose
         client went silent or never joined a namespace, relieve a websocket
         reader busy for longer than `reader_patience`. False if the session
-        is (now) closed."""
+        is (now) closed.
+
+        Deadlines follow a perfect clock: the pong is due `ping_timeout` after
+        the ping was due, whenever this runs; a ping overdue by more than the
+        timeout is a timeout. A client the ping reaches now (on its websocket,
+        or a GET waiting) still gets the whole timeout from now.
+        """
         busy_since = self.busy_since
         if busy_since is not None and now - busy_since >= reader_patience:
             self._hand_over_reading()
-        due = self.state.due(now)
+        with self.lock:
+            state = self.state
+            due = state.due(now)
+            if due == PING:
+                if self.ws is not None or self.polling:
+                    state.ping_sent(now)
+                elif now > state.next_ping + state.config.ping_timeout + state.config.ping_grace:
+                    due = PING_TIMEOUT
+                else:
+                    state.ping_sent(state.next_ping)
         if due is None:
             return not self.state.closed
         if due == PING:
-            self.state.ping_sent(now)
             self.send(eio.Packet(eio.PING))
             return True
         if due == CONNECT_TIMEOUT:

@@ -133,9 +133,17 @@ class SessionState:
         """The client sent something (v3): it is alive for another interval + timeout."""
         self.ping_deadline = now + self.config.ping_interval + self.config.ping_timeout
 
-    def ping_sent(self, now: float) -> None:
-        """A ping went out (v4): the pong is due within the timeout (and grace)."""
-        self.pong_deadline = now + self.config.ping_timeout + self.config.ping_grace
+    def ping_sent(self, at: float) -> None:
+        """A ping went out (v4), as due at `at`: the pong is due within the
+        timeout (and grace) from then."""
+        self.pong_deadline = at + self.config.ping_timeout + self.config.ping_grace
+
+    def ping_delivered(self, now: float) -> None:
+        """The client got the ping only now (a GET took it from the queue):
+        it has the whole timeout from now."""
+        if self.pong_deadline is not None:
+            deadline = now + self.config.ping_timeout + self.config.ping_grace
+            self.pong_deadline = max(self.pong_deadline, deadline)
 
     def joined(self, connected: bool) -> None:
         """The client joined a namespace (no connect timeout any more), or, with

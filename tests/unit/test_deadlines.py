@@ -1,0 +1,129 @@
+"""Heartbeat deadlines: the one deadline task (engine/deadlines.py) and a
+long-polling GET that answers with the ping itself when it is due."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+from flask_socketio.drivers import load_driver
+from flask_socketio.engine.config import EngineConfig
+from flask_socketio.engine.deadlines import Deadlines
+from flask_socketio.engine.session import Session
+from flask_socketio.engine.state import PING_TIMEOUT
+from flask_socketio.wire import engineio as eio
+
+DRIVER = load_driver("threading")
+
+
+def session(version: int = 4, **options: Any) -> tuple[Session, list[str]]:
+    options = {"ping_interval": 0.3, "ping_timeout": 0.2, "connect_timeout": 60, **options}
+    closed: list[str] = []
+    s = Session("s", version, EngineConfig.build(**options), DRIVER, lambda _, r: closed.append(r))
+    s.state.joined(True)
+    return s, closed
+
+
+def test_an_idle_get_is_answered_with_the_ping_when_it_is_due_not_a_noop() -> None:
+    s, _ = session()
+    due = s.state.next_ping
+    packets = s.poll(s.config.ping_interval)
+    assert [p.type for p in packets] == [eio.PING]
+    assert DRIVER.monotonic() >= due
+    # The GET that got it gives the client the whole timeout from now.
+    assert s.state.pong_deadline is not None
+    assert s.state.pong_deadline >= due + s.config.ping_timeout
+
+
+def test_a_get_started_just_before_a_pong_still_gets_the_next_ping() -> None:
+    # The client answers the ping (POST 3) just after its next GET started: the
+    # GET outlives one ping interval from its own start, and ends with the ping.
+    s, _ = session()
+    s.state.ping_sent(s.state.next_ping)
+    result: list[list[eio.Packet]] = []
+    getter = threading.Thread(target=lambda: result.append(s.poll(s.config.ping_interval)))
+    getter.start()
+    time.sleep(0.1)
+    s.receive(eio.Packet(eio.PONG))
+    getter.join(2)
+    assert [p.type for p in result[0]] == [eio.PING]
+
+
+def test_v3_gets_still_end_with_a_noop_the_client_pings() -> None:
+    s, _ = session(version=3)
+    assert [p.type for p in s.poll(0.05)] == [eio.NOOP]
+
+
+def test_a_ping_nobody_takes_is_due_on_a_perfect_clock() -> None:
+    s, closed = session()
+    due = s.state.next_ping
+    # Looked at late (a busy machine): no GET waits, so the pong is due a
+    # timeout after the ping was due, not after the late look.
+    assert s.apply_deadlines(due + 0.15)
+    assert s.state.pong_deadline == due + 0.2
+    assert [p.type for p in s.queue] == [eio.PING]
+    assert not s.apply_deadlines(due + 0.21) and closed == [PING_TIMEOUT]
+
+
+def test_a_ping_overdue_by_more_than_the_timeout_is_a_timeout() -> None:
+    s, closed = session()
+    assert not s.apply_deadlines(s.state.next_ping + 0.25)
+    assert closed == [PING_TIMEOUT] and not s.queue
+
+
+def test_a_client_that_got_the_ping_late_gets_the_whole_timeout() -> None:
+    s, _ = session()
+    due = s.state.next_ping
+    s.apply_deadlines(due)
+    s.state.ping_delivered(due + 0.1)
+    assert s.state.pong_deadline == due + 0.1 + 0.2
+
+
+class FakeSession:
+    """What the deadline task needs of a session."""
+
+    def __init__(self, sid: str, when: float, log: list[str]) -> None:
+        self.sid = sid
+        self.when = when
+        self.log = log
+        self.deadline_at = math.inf
+
+    def apply_deadlines(self, now: float, patience: float) -> bool:
+        self.log.append(self.sid)
+        return False
+
+    def next_deadline(self, patience: float) -> float:
+        return self.when
+
+
+def test_the_task_looks_at_each_session_at_its_deadline_in_order() -> None:
+    deadlines = Deadlines(DRIVER, patience=1.0)
+    log: list[str] = []
+    now = DRIVER.monotonic()
+    late, early = FakeSession("late", now + 0.2, log), FakeSession("early", now + 0.05, log)
+    deadlines.schedule(late, late.when)  # type: ignore[arg-type]
+    deadlines.schedule(early, early.when)  # type: ignore[arg-type]
+    # A later reminder for the same session changes nothing: the earliest counts.
+    deadlines.schedule(early, now + 5)  # type: ignore[arg-type]
+    deadline = time.monotonic() + 3
+    while len(log) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    deadlines.stop()
+    assert log == ["early", "late"]
+    assert deadlines.pending() == 0
+
+
+def test_a_session_is_looked_at_again_at_its_next_deadline_until_closed() -> None:
+    engine_deadlines = Deadlines(DRIVER, patience=1.0)
+    s, closed = session(ping_interval=0.05, ping_timeout=0.05)
+    s.deadlines = engine_deadlines
+    engine_deadlines.schedule(s, s.next_deadline(1.0))
+    deadline = time.monotonic() + 3
+    while not closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    engine_deadlines.stop()
+    # It pinged, nobody answered, it timed out; then nothing is left to do.
+    assert closed == [PING_TIMEOUT]
+    assert engine_deadlines.pending() == 0
