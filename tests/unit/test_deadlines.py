@@ -127,3 +127,50 @@ def test_a_session_is_looked_at_again_at_its_next_deadline_until_closed() -> Non
     # It pinged, nobody answered, it timed out; then nothing is left to do.
     assert closed == [PING_TIMEOUT]
     assert engine_deadlines.pending() == 0
+
+
+# -- the upgrade's noop ------------------------------------------------------------
+
+
+def get_in_background(s: Session) -> tuple[threading.Thread, list[Any]]:
+    result: list[Any] = []
+
+    def get() -> None:
+        try:
+            result.append(s.poll(5))
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            result.append(exc)
+
+    thread = threading.Thread(target=get)
+    thread.start()
+    deadline = time.monotonic() + 2
+    while not s.polling and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return thread, result
+
+
+def test_the_probe_queues_nothing_when_no_get_waits() -> None:
+    # Else the noop waits in the queue and goes out on the websocket after
+    # the switch ("3probe", "6", "4hello"; the reference sends no "6").
+    s, _ = session(ping_interval=25, ping_timeout=20)
+    assert s.begin_upgrade()
+    s.probed()
+    assert s.queue == []
+
+
+def test_a_get_waiting_before_the_upgrade_ends_at_the_probe() -> None:
+    s, _ = session(ping_interval=25, ping_timeout=20)
+    thread, result = get_in_background(s)
+    assert s.begin_upgrade()
+    s.probed()
+    thread.join(2)
+    assert [p.type for p in result[0]] == [eio.NOOP] and s.queue == []
+
+
+def test_a_get_arriving_during_the_upgrade_ends_after_the_probe_with_a_noop() -> None:
+    s, _ = session(ping_interval=25, ping_timeout=20)
+    assert s.begin_upgrade()
+    s.probed()
+    thread, result = get_in_background(s)
+    thread.join(2)
+    assert [p.type for p in result[0]] == [eio.NOOP] and s.queue == []

@@ -538,7 +538,7 @@ class Server:
                 if step == REPLY_PROBE:
                     ws.send(eio.Packet(eio.PONG, "probe").text(session.version))
                     # A pending GET returns, so that the client stops polling.
-                    session.send(eio.Packet(eio.NOOP))
+                    session.probed()
         except OSError:
             session.abort_upgrade()
             return False

@@ -33,6 +33,7 @@ from .state import (
     SLOW_CONSUMER,
     TRANSPORT_CLOSE,
     TRANSPORT_ERROR,
+    UPGRADING,
     WEBSOCKET,
     SessionState,
 )
@@ -77,6 +78,11 @@ def _size(packet: eio.Packet) -> int:
     """About the bytes a packet takes on the wire."""
     data = packet.data
     return 1 if data is None else len(data) + 1
+
+
+#: Seconds after the probe that a GET which came during an upgrade is ended
+#: with a noop (the reference server checks every 100 ms).
+PROBE_CHECK = 0.1
 
 
 class BusyError(Exception):
@@ -140,6 +146,8 @@ class Session:
         "observer",
         "deadlines",
         "deadline_at",
+        "upgrade_began",
+        "probed_at",
         "__weakref__",
     )
 
@@ -195,6 +203,10 @@ class Session:
         #: next look at this session (see `Deadlines.schedule`).
         self.deadlines: Deadlines | None = None
         self.deadline_at = math.inf
+        # When the upgrade in progress began, and when its probe was answered:
+        # a GET waiting meanwhile ends with a noop (see `poll`).
+        self.upgrade_began = math.inf
+        self.probed_at: float | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -374,13 +386,20 @@ class Session:
         next deadline, and sends the ping itself when that is due (so that an
         idle GET is answered with the ping, on time, not with a noop).
         Protocol v3 (the client pings): at most `timeout` seconds, then a noop.
+
+        During an upgrade, a noop ends the GET (the client stops polling)
+        when the websocket's probe is answered, if the GET was waiting
+        before the upgrade began, else `PROBE_CHECK` seconds after the probe
+        (the reference server's check interval), unless the switch comes
+        first; nothing is queued for a GET that is not there.
         """
+        monotonic = self.driver.monotonic
         with self.lock:
             if self.polling:
                 raise BusyError("a GET is already pending")
             self.polling = True
-        monotonic = self.driver.monotonic
-        give_up = monotonic() + timeout if self.version == 3 else math.inf
+            started = monotonic()
+        give_up = started + timeout if self.version == 3 else math.inf
         try:
             wake = self.wake
             if wake is None:
@@ -401,11 +420,15 @@ class Session:
                             self._enqueue((ping,))
                         elif due is not None:
                             overdue = True
+                    ends = give_up
+                    if self.probed_at is not None and state.phase == UPGRADING:
+                        early = started < self.upgrade_began
+                        ends = min(ends, self.probed_at + (0 if early else PROBE_CHECK))
                     if (
                         self.queue
                         or state.closed
                         or state.phase == WEBSOCKET
-                        or now >= give_up
+                        or now >= ends
                     ):
                         packets = list(self.queue)
                         self.queue.clear()
@@ -416,7 +439,7 @@ class Session:
                                 state.ping_delivered(now)
                         break
                     wake.clear()
-                    wait = min(state.next_deadline(), give_up) - now
+                    wait = min(state.next_deadline(), ends) - now
                 if overdue:
                     self.apply_deadlines(now)
                 else:
@@ -650,11 +673,24 @@ class Session:
     def begin_upgrade(self) -> bool:
         """A websocket asks to take this polling session over; True if it may."""
         with self.lock:
-            return self.state.begin_upgrade()
+            if not self.state.begin_upgrade():
+                return False
+            self.upgrade_began = self.driver.monotonic()
+            self.probed_at = None
+            return True
+
+    def probed(self) -> None:
+        """The upgrading websocket's probe was answered: a GET waiting ends
+        (now, or soon: see `poll`), so that the client stops polling."""
+        with self.lock:
+            self.probed_at = self.driver.monotonic()
+            if self.polling and self.wake is not None:
+                self.wake.set()
 
     def abort_upgrade(self) -> None:
         with self.lock:
             self.state.abort_upgrade()
+            self.upgrade_began, self.probed_at = math.inf, None
 
     def attach_websocket(self, ws: WebSocket, b64: bool) -> bool:
         """Make `ws` the transport and send it everything queued; False if
