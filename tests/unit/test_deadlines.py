@@ -174,3 +174,34 @@ def test_a_get_arriving_during_the_upgrade_ends_after_the_probe_with_a_noop() ->
     thread, result = get_in_background(s)
     thread.join(2)
     assert [p.type for p in result[0]] == [eio.NOOP] and s.queue == []
+
+
+class FakeWebSocket:
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def try_write(self, data: bytes) -> int:
+        self.written.append(data)
+        return len(data)
+
+    def close(self, wait: bool = True) -> None:
+        pass
+
+
+def test_the_switch_is_atomic_a_get_waiting_gets_refused_and_the_queue_goes_to_the_websocket(
+) -> None:
+    from flask_socketio.engine.session import SwitchedError
+
+    s, _ = session(ping_interval=25, ping_timeout=20)
+    assert s.begin_upgrade()
+    thread, result = get_in_background(s)  # came during the upgrade, before the probe
+    with s.lock:  # queued, and the GET not woken: the switch comes first
+        s.queue.append(eio.Packet(eio.MESSAGE, "hello"))
+    ws = FakeWebSocket()
+    assert s.attach_websocket(ws, False)  # type: ignore[arg-type]
+    thread.join(2)
+    assert isinstance(result[0], SwitchedError)
+    assert b"4hello" in b"".join(ws.written)
+    thread, result = get_in_background(s)  # after the switch
+    thread.join(2)
+    assert isinstance(result[0], SwitchedError)

@@ -29,7 +29,7 @@ from .config import OPTION_NAMES, EngineConfig
 from .deadlines import Deadlines
 from .limits import AddressLimits
 from .observer import EngineObserver
-from .session import BusyError, Session, SessionHandler
+from .session import BusyError, Session, SessionHandler, SwitchedError
 from .state import (
     FAIL,
     REPLY_PROBE,
@@ -409,6 +409,9 @@ class Server:
         except BusyError:
             log.info("%s: second GET while one is pending, closing", session.sid)
             session.close(TRANSPORT_ERROR)
+            return http.error(start_response, http.BAD_REQUEST, cors)
+        except SwitchedError:
+            log.info("%s: polling request for a session on websocket, refused", session.sid)
             return http.error(start_response, http.BAD_REQUEST, cors)
         body, content_type = eio.encode_payload(
             packets, session.version, session.b64, jsonp, _reads_binary_only(environ)

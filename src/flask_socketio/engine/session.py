@@ -89,6 +89,10 @@ class BusyError(Exception):
     """A second GET (or POST) arrived while one was in progress."""
 
 
+class SwitchedError(Exception):
+    """A GET of a session that moved to its websocket (the client gets 400)."""
+
+
 def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
     """The complete websocket frame of a packet, built once per form and
     cached when the packet has a cache (a packet for many recipients)."""
@@ -391,10 +395,14 @@ class Session:
         when the websocket's probe is answered, if the GET was waiting
         before the upgrade began, else `PROBE_CHECK` seconds after the probe
         (the reference server's check interval), unless the switch comes
-        first; nothing is queued for a GET that is not there.
+        first; nothing is queued for a GET that is not there. The switch is
+        atomic: a GET waiting when it happens, or arriving after, raises
+        `SwitchedError`, and what was queued goes to the websocket.
         """
         monotonic = self.driver.monotonic
         with self.lock:
+            if self.state.phase == WEBSOCKET:
+                raise SwitchedError("the session is on its websocket")
             if self.polling:
                 raise BusyError("a GET is already pending")
             self.polling = True
@@ -409,6 +417,8 @@ class Session:
                 with self.lock:
                     state = self.state
                     now = monotonic()
+                    if state.phase == WEBSOCKET:
+                        raise SwitchedError("the session moved to its websocket")
                     if not self.queue and not state.closed:
                         due = state.due(now)
                         if due == PING:
@@ -424,12 +434,7 @@ class Session:
                     if self.probed_at is not None and state.phase == UPGRADING:
                         early = started < self.upgrade_began
                         ends = min(ends, self.probed_at + (0 if early else PROBE_CHECK))
-                    if (
-                        self.queue
-                        or state.closed
-                        or state.phase == WEBSOCKET
-                        or now >= ends
-                    ):
+                    if self.queue or state.closed or now >= ends:
                         packets = list(self.queue)
                         self.queue.clear()
                         self.queued_bytes = 0
