@@ -333,7 +333,13 @@ class Server:
             if problem is None and not config.allow_upgrades:
                 problem = "upgrades are not allowed (allow_upgrades=False)"
             if problem is None and not session.begin_upgrade():
-                problem = "the session is on websocket already, or upgrading"
+                # As the reference server does: accepted, and closed at once.
+                log.info(
+                    "%s: upgrade refused: the session is on websocket already, or "
+                    "upgrading; websocket closed",
+                    session.sid,
+                )
+                return self._close_websocket(environ, start_response)
             if problem is not None:
                 log.info("%s: upgrade refused: %s", session.sid, problem)
                 return http.error(start_response, http.BAD_REQUEST, cors)
@@ -518,6 +524,23 @@ class Server:
                 session.close(TRANSPORT_CLOSE, notify=False)
         finally:
             ws.close()
+        return self._done(start_response, ws)
+
+    def _close_websocket(
+        self, environ: Environ, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Accept a websocket (101) and close it at once."""
+        taken = self.driver.take_socket(environ)
+        if taken is None:
+            return http.error(start_response, http.BAD_REQUEST)
+        ws = WebSocket.accept(
+            environ,
+            taken,
+            self.config.max_http_buffer_size,
+            self.driver.Lock(),
+            self.driver.nonblocking_send,
+        )
+        ws.close()
         return self._done(start_response, ws)
 
     def _upgrade(self, session: Session, ws: WebSocket, b64: bool) -> bool:
