@@ -54,6 +54,11 @@ EIO3_REFUSED_HINT = (
 )
 
 
+#: Seconds during which a GET that raced its client's close (POST "1") still
+#: gets the noop it would have got had it come first.
+NOOP_OWED_FOR = 1.0
+
+
 class Listener(Protocol):
     """What the engine tells the layer above."""
 
@@ -138,6 +143,9 @@ class Server:
         self.logger.info("Server initialized for %s.", driver.name)
         self.listener: Listener = listener or _EchoListener()
         self.sessions: dict[str, Session] = {}
+        # Sessions their client closed over polling with no GET waiting, and
+        # until when their next GET gets a noop (see `owed_noop`).
+        self._closed_by_client: dict[str, tuple[Session, float]] = {}
         config = self.config
         self.limits = AddressLimits(
             config.max_connections_per_address, config.handshakes_per_second_per_address
@@ -241,6 +249,10 @@ class Server:
             del self.sessions[session.sid]
             if session.address is not None:
                 self.limits.closed(session.address)
+            if session.noop_owed:
+                now = self.driver.monotonic()
+                self._prune_closed_by_client(now)
+                self._closed_by_client[session.sid] = (session, now + NOOP_OWED_FOR)
         if self.observer is not None:
             self.observer.session_closed(session, reason)
 
@@ -255,6 +267,29 @@ class Server:
         """What the deadline task does now and then: forget the per-address
         counts nobody needs; True while some are left."""
         return self.limits.prune(now) > 0
+
+    def _prune_closed_by_client(self, now: float) -> None:
+        closed = self._closed_by_client
+        while closed:
+            sid, (_, until) = next(iter(closed.items()))
+            if until > now:
+                return
+            closed.pop(sid, None)
+
+    def owed_noop(self, sid: str) -> Session | None:
+        """The session `sid` if its client closed it over polling while its GET
+        was on the way (the two requests race on two connections), less than
+        `NOOP_OWED_FOR` seconds ago, and this is the GET owed a noop: the
+        first one only, whether it came before or after the close."""
+        entry = self._closed_by_client.pop(sid, None)
+        if entry is None:
+            return None
+        session, until = entry
+        if self.driver.monotonic() >= until:
+            return None
+        with session.lock:
+            owed, session.noop_owed = session.noop_owed, False
+        return session if owed else None
 
     def shutdown(self) -> None:
         """Close every session and stop the deadline task."""
@@ -325,6 +360,13 @@ class Server:
             return self._handshake(environ, start_response, version, b64, jsonp, cors)
 
         session = self._live_session(sid)
+        if session is None and method == "GET" and transport == "polling":
+            closed = self.owed_noop(sid)
+            if closed is not None and closed.version == version:
+                body, content_type = eio.encode_payload(
+                    [eio.Packet(eio.NOOP)], version, closed.b64, jsonp, _reads_binary_only(environ)
+                )
+                return http.ok(start_response, body, content_type, list(cors))
         if session is None or session.version != version:
             log.info("unknown session id %r", sid[:40])
             return http.error(start_response, http.UNKNOWN_SID, cors)

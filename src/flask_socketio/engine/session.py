@@ -152,6 +152,7 @@ class Session:
         "deadline_at",
         "upgrade_began",
         "probed_at",
+        "noop_owed",
         "__weakref__",
     )
 
@@ -211,6 +212,9 @@ class Session:
         # a GET waiting meanwhile ends with a noop (see `poll`).
         self.upgrade_began = math.inf
         self.probed_at: float | None = None
+        #: The client closed the session over polling with no GET waiting:
+        #: its next GET gets a noop (see `Server.owed_noop`), once.
+        self.noop_owed = False
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -435,6 +439,8 @@ class Session:
                         early = started < self.upgrade_began
                         ends = min(ends, self.probed_at + (0 if early else PROBE_CHECK))
                     if self.queue or state.closed or now >= ends:
+                        # This GET is the one a client's close owed a noop.
+                        self.noop_owed = False
                         packets = list(self.queue)
                         self.queue.clear()
                         self.queued_bytes = 0
@@ -720,6 +726,9 @@ class Session:
             if not self.state.close():
                 return
             ws = self.ws
+            # A client that closes over polling (POST "1") while its GET is on
+            # the way: that GET gets a noop, as if it had been waiting.
+            self.noop_owed = reason == CLIENT_DISCONNECT and ws is None and not self.polling
             if notify and ws is None:
                 self.queue.append(eio.Packet(eio.CLOSE))
             if self.wake is not None:
