@@ -114,7 +114,9 @@ def main() -> None:
     else:
         from geventwebsocket.handler import WebSocketHandler
 
-        serve_gevent(app, WebSocketHandler, args.port)
+        from flask_socketio.drivers.gevent import answering_connection_close
+
+        serve_gevent(app, answering_connection_close(WebSocketHandler), args.port)
 
 
 if __name__ == "__main__":
