@@ -485,11 +485,10 @@ class Session:
             self.state.heard(self.driver.monotonic())
         if kind == eio.MESSAGE:
             data = packet.data
-            if data is None:
-                log.warning("%s: empty message packet, closing", self.sid)
-                self.close(TRANSPORT_ERROR, notify=False)
-                return
-            self.handler.message(data, inline)
+            # An empty message ("4") is a message, as the reference server
+            # has it: the layer above gets "" (never None), which a bare
+            # engine echoes and the Socket.IO decoder refuses as malformed.
+            self.handler.message("" if data is None else data, inline)
         elif kind == eio.PING and self.version == 3:
             self.send(eio.Packet(eio.PONG, packet.data))
         elif kind == eio.PONG and self.version == 4:

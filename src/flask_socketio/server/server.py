@@ -563,10 +563,18 @@ class Server(HandlerRegistry):
         runs the jobs itself when none is running, otherwise the pool does:
         sparing a thread switch per event. In-process sessions (the test
         client) run their jobs at once, so that what a test sends has been
-        handled when its call returns.
+        handled when its call returns, and raise what a handler raised.
         """
-        if not self.async_handlers or conn.session.in_process:
-            job()
+        if conn.session.in_process:
+            job()  # a test sees its handler's exception
+            return
+        if not self.async_handlers:
+            # On the request (or reader) that brought the packet: an exception
+            # must not escape into the WSGI server (a 500, a dead reader).
+            try:
+                job()
+            except Exception:
+                log.exception("%s: unhandled error in a handler", conn.eio_sid)
             return
         with conn.lock:
             if conn.running:
