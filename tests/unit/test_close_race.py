@@ -84,6 +84,20 @@ def test_the_noop_is_owed_for_a_second_only() -> None:
     engine, sid = open_session()
     query = f"EIO=4&transport=polling&sid={sid}"
     request(engine, "POST", query, b"1")
-    engine._closed_by_client[sid] = (engine._closed_by_client[sid][0], 0.0)
+    engine._closing[sid] = (engine._closing[sid][0], 0.0)
     assert request(engine, "GET", query)[0] == "400"
-    assert not engine._closed_by_client
+    assert not engine._closing
+
+
+def test_a_server_close_with_no_get_waiting_goes_to_the_next_get_posts_meanwhile_ignored(
+) -> None:
+    # As the reference: the close packet waits for the client's next GET, and
+    # what the client POSTs meanwhile is accepted and dropped (a pong racing
+    # the connect timeout gets 200, not 400).
+    engine, sid = open_session()
+    query = f"EIO=4&transport=polling&sid={sid}"
+    engine.sessions[sid].close()
+    assert request(engine, "POST", query, b"3") == ("200", b"ok")
+    assert request(engine, "GET", query) == ("200", b"1")
+    assert request(engine, "GET", query)[0] == "400"
+    assert request(engine, "POST", query, b"3")[0] == "400"

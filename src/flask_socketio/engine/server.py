@@ -54,9 +54,10 @@ EIO3_REFUSED_HINT = (
 )
 
 
-#: Seconds during which a GET that raced its client's close (POST "1") still
-#: gets the noop it would have got had it come first.
-NOOP_OWED_FOR = 1.0
+#: Seconds during which the GET of a polling session closed with no GET
+#: waiting still gets what it would have got waiting: the close packet (the
+#: server closed it), or a noop (a GET that raced its client's POST "1").
+LAST_GET_WINDOW = 1.0
 
 
 class Listener(Protocol):
@@ -143,9 +144,9 @@ class Server:
         self.logger.info("Server initialized for %s.", driver.name)
         self.listener: Listener = listener or _EchoListener()
         self.sessions: dict[str, Session] = {}
-        # Sessions their client closed over polling with no GET waiting, and
-        # until when their next GET gets a noop (see `owed_noop`).
-        self._closed_by_client: dict[str, tuple[Session, float]] = {}
+        # Sessions closed over polling with no GET waiting, and until when
+        # their next GET gets what a waiting one would have (see `last_get`).
+        self._closing: dict[str, tuple[Session, float]] = {}
         config = self.config
         self.limits = AddressLimits(
             config.max_connections_per_address, config.handshakes_per_second_per_address
@@ -249,10 +250,10 @@ class Server:
             del self.sessions[session.sid]
             if session.address is not None:
                 self.limits.closed(session.address)
-            if session.noop_owed:
+            if session.last_get_owed:
                 now = self.driver.monotonic()
-                self._prune_closed_by_client(now)
-                self._closed_by_client[session.sid] = (session, now + NOOP_OWED_FOR)
+                self._prune_closing(now)
+                self._closing[session.sid] = (session, now + LAST_GET_WINDOW)
         if self.observer is not None:
             self.observer.session_closed(session, reason)
 
@@ -268,28 +269,52 @@ class Server:
         counts nobody needs; True while some are left."""
         return self.limits.prune(now) > 0
 
-    def _prune_closed_by_client(self, now: float) -> None:
-        closed = self._closed_by_client
-        while closed:
-            sid, (_, until) = next(iter(closed.items()))
+    def _prune_closing(self, now: float) -> None:
+        closing = self._closing
+        while closing:
+            sid, (_, until) = next(iter(closing.items()))
             if until > now:
                 return
-            closed.pop(sid, None)
+            closing.pop(sid, None)
 
-    def owed_noop(self, sid: str) -> Session | None:
-        """The session `sid` if its client closed it over polling while its GET
-        was on the way (the two requests race on two connections), less than
-        `NOOP_OWED_FOR` seconds ago, and this is the GET owed a noop: the
-        first one only, whether it came before or after the close."""
-        entry = self._closed_by_client.pop(sid, None)
+    def _closing_session(self, sid: str) -> Session | None:
+        entry = self._closing.get(sid)
         if entry is None:
             return None
-        session, until = entry
-        if self.driver.monotonic() >= until:
+        if self.driver.monotonic() >= entry[1]:
+            self._closing.pop(sid, None)
             return None
+        return entry[0]
+
+    def last_get(self, sid: str) -> tuple[Session, list[eio.Packet]] | None:
+        """For a GET of the session `sid`, closed less than `LAST_GET_WINDOW`
+        seconds ago over polling while no GET waited: the packets a waiting
+        GET would have got (the close packet when the server closed it, a
+        noop when the client did: its GET and its POST "1" race on two
+        connections); the first GET only, whether it came before or after
+        the close (`Session.poll` takes it too)."""
+        session = self._closing_session(sid)
+        if session is None:
+            return None
+        self._closing.pop(sid, None)
         with session.lock:
-            owed, session.noop_owed = session.noop_owed, False
-        return session if owed else None
+            if not session.last_get_owed:
+                return None
+            session.last_get_owed = False
+            packets = list(session.queue)
+            session.queue.clear()
+            session.queued_bytes = 0
+        return session, packets or [eio.Packet(eio.NOOP)]
+
+    def _closing_by_server(self, sid: str) -> bool:
+        """Whether `sid` is a session the server closed, whose close packet
+        waits for the client's next GET: its POSTs meanwhile are accepted and
+        ignored, as the reference server does."""
+        session = self._closing_session(sid)
+        if session is None:
+            return False
+        with session.lock:
+            return session.last_get_owed and any(p.type == eio.CLOSE for p in session.queue)
 
     def shutdown(self) -> None:
         """Close every session and stop the deadline task."""
@@ -360,13 +385,16 @@ class Server:
             return self._handshake(environ, start_response, version, b64, jsonp, cors)
 
         session = self._live_session(sid)
-        if session is None and method == "GET" and transport == "polling":
-            closed = self.owed_noop(sid)
-            if closed is not None and closed.version == version:
-                body, content_type = eio.encode_payload(
-                    [eio.Packet(eio.NOOP)], version, closed.b64, jsonp, _reads_binary_only(environ)
-                )
-                return http.ok(start_response, body, content_type, list(cors))
+        if session is None and transport == "polling" and sid in self._closing:
+            if method == "GET":
+                last = self.last_get(sid)
+                if last is not None and last[0].version == version:
+                    body, content_type = eio.encode_payload(
+                        last[1], version, last[0].b64, jsonp, _reads_binary_only(environ)
+                    )
+                    return http.ok(start_response, body, content_type, list(cors))
+            elif method == "POST" and self._closing_by_server(sid):
+                return http.ok(start_response, b"ok", "text/html", list(cors))
         if session is None or session.version != version:
             log.info("unknown session id %r", sid[:40])
             return http.error(start_response, http.UNKNOWN_SID, cors)

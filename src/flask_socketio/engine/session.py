@@ -152,7 +152,7 @@ class Session:
         "deadline_at",
         "upgrade_began",
         "probed_at",
-        "noop_owed",
+        "last_get_owed",
         "__weakref__",
     )
 
@@ -212,9 +212,9 @@ class Session:
         # a GET waiting meanwhile ends with a noop (see `poll`).
         self.upgrade_began = math.inf
         self.probed_at: float | None = None
-        #: The client closed the session over polling with no GET waiting:
-        #: its next GET gets a noop (see `Server.owed_noop`), once.
-        self.noop_owed = False
+        #: The session closed over polling with no GET waiting: its next GET
+        #: gets what it would have got waiting (see `Server.last_get`), once.
+        self.last_get_owed = False
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -440,7 +440,7 @@ class Session:
                         ends = min(ends, self.probed_at + (0 if early else PROBE_CHECK))
                     if self.queue or state.closed or now >= ends:
                         # This GET is the one a client's close owed a noop.
-                        self.noop_owed = False
+                        self.last_get_owed = False
                         packets = list(self.queue)
                         self.queue.clear()
                         self.queued_bytes = 0
@@ -725,9 +725,14 @@ class Session:
             if not self.state.close():
                 return
             ws = self.ws
-            # A client that closes over polling (POST "1") while its GET is on
-            # the way: that GET gets a noop, as if it had been waiting.
-            self.noop_owed = reason == CLIENT_DISCONNECT and ws is None and not self.polling
+            # Closed over polling with no GET waiting: the next GET gets what
+            # a waiting one would have (the close packet of a polite close, or
+            # a noop when the client closed: its GET may be on the way on
+            # another connection). A protocol error closes at once.
+            polite = notify and reason != TRANSPORT_ERROR
+            self.last_get_owed = (
+                ws is None and not self.polling and (polite or reason == CLIENT_DISCONNECT)
+            )
             if notify and ws is None:
                 self.queue.append(eio.Packet(eio.CLOSE))
             if self.wake is not None:
