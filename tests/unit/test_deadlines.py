@@ -205,3 +205,15 @@ def test_the_switch_is_atomic_a_get_waiting_gets_refused_and_the_queue_goes_to_t
     thread, result = get_in_background(s)  # after the switch
     thread.join(2)
     assert isinstance(result[0], SwitchedError)
+
+
+def test_overdue_deadlines_come_in_the_order_they_were_due() -> None:
+    # Looked at late: a ping due before the connect timeout goes out first.
+    s, _ = session(connect_timeout=1.0)
+    s.state.joined(False)
+    connect_at = s.state.connect_deadline
+    assert connect_at is not None
+    s.state.next_ping = connect_at - 0.01
+    assert s.state.due(connect_at + 0.005) == "ping"
+    s.state.next_ping = connect_at + 0.002
+    assert s.state.due(connect_at + 0.005) == "connect timeout"

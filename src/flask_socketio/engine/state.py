@@ -157,15 +157,24 @@ class SessionState:
         `ping_sent`."""
         if self.phase == CLOSED:
             return None
-        if self.connect_deadline is not None and now > self.connect_deadline:
-            return CONNECT_TIMEOUT
+        # Several may be overdue (looked at late): the one due first comes
+        # first, as on a perfect clock (a ping due before the connect timeout
+        # goes out before it).
         if self.version == 4:
             if self.pong_deadline is not None:
-                return PING_TIMEOUT if now > self.pong_deadline else None
-            return PING if now >= self.next_ping else None
-        if now > self.ping_deadline + self.config.ping_grace:
-            return PING_TIMEOUT
-        return None
+                heartbeat = PING_TIMEOUT if now > self.pong_deadline else None
+                heartbeat_at = self.pong_deadline
+            else:
+                heartbeat = PING if now >= self.next_ping else None
+                heartbeat_at = self.next_ping
+        else:
+            heartbeat_at = self.ping_deadline + self.config.ping_grace
+            heartbeat = PING_TIMEOUT if now > heartbeat_at else None
+        connect = self.connect_deadline
+        if connect is not None and now > connect:
+            if heartbeat is None or connect < heartbeat_at:
+                return CONNECT_TIMEOUT
+        return heartbeat
 
     def next_deadline(self) -> float:
         """When `due` may next answer something other than None."""
