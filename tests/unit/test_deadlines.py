@@ -217,3 +217,32 @@ def test_overdue_deadlines_come_in_the_order_they_were_due() -> None:
     assert s.state.due(connect_at + 0.005) == "ping"
     s.state.next_ping = connect_at + 0.002
     assert s.state.due(connect_at + 0.005) == "connect timeout"
+
+
+class BusyReader:
+    """A session whose websocket reader is busy since `busy_since`."""
+
+    def __init__(self, busy_since: float | None) -> None:
+        self.sid = "busy"
+        self.busy_since = busy_since
+        self.deadline_at = math.inf
+        self.relieved = threading.Event()
+
+    def apply_deadlines(self, now: float, patience: float) -> bool:
+        if self.busy_since is not None and now - self.busy_since >= patience:
+            self.relieved.set()
+        return True
+
+
+def test_a_reader_busy_for_longer_than_the_patience_is_relieved_then_the_sweeps_stop() -> None:
+    deadlines = Deadlines(DRIVER, patience=0.05)
+    stuck, quick = BusyReader(DRIVER.monotonic()), BusyReader(None)
+    deadlines.reader_busy(stuck)  # type: ignore[arg-type]
+    deadlines.reader_busy(quick)  # type: ignore[arg-type]  (done reading already)
+    assert stuck.relieved.wait(3)
+    deadline = time.monotonic() + 3
+    while deadlines._sweep_at != math.inf and time.monotonic() < deadline:
+        time.sleep(0.01)
+    deadlines.stop()
+    assert not quick.relieved.is_set()
+    assert deadlines._sweep_at == math.inf and not deadlines._busy  # nothing left to watch

@@ -2,12 +2,17 @@
 the earliest: no timer per connection, and no work while nothing is due.
 
 A session is scheduled at the time its protocol state may next ask for
-something (a ping, a ping timeout, a connect timeout, relieving a busy
-websocket reader). An entry is only a reminder to look: the task asks the
-session what is due (`Session.apply_deadlines`) and schedules it again at its
-new next deadline. A deadline that moves later (a pong, a v3 client's ping)
+something (a ping, a ping timeout, a connect timeout). An entry is only a
+reminder to look: the task asks the session what is due
+(`Session.apply_deadlines`) and schedules it again at its new next
+deadline. A deadline that moves later (a pong, a v3 client's ping)
 needs nothing, the old entry just finds nothing due; one that moves earlier is
 scheduled again (`schedule` keeps the earliest).
+
+Websocket readers busy in a handler are watched apart, since a reader gets
+busy with every message: it joins a set (`reader_busy`, a set insertion per
+message), and while the set is not empty the task sweeps it every `patience`
+seconds, relieving the readers busy for longer and dropping the others.
 
 >>> from flask_socketio.drivers import load_driver
 >>> deadlines = Deadlines(load_driver("threading"), patience=1.0)
@@ -59,6 +64,8 @@ class Deadlines:
         self._wake = driver.Event()
         self._task: Task | None = None
         self._stopping = False
+        self._busy: set[Session] = set()
+        self._sweep_at = math.inf
 
     def pending(self) -> int:
         """Entries in the heap (stale ones included)."""
@@ -76,6 +83,32 @@ class Deadlines:
                 self._task = self.driver.spawn(self._run)
         if earliest:
             self._wake.set()
+
+    def reader_busy(self, session: Session) -> None:
+        """`session`'s websocket reader started handling a message."""
+        self._busy.add(session)
+        if self._sweep_at == math.inf:
+            with self._lock:
+                if self._sweep_at != math.inf:
+                    return
+                self._sweep_at = self.driver.monotonic() + self.patience
+                if self._task is None:
+                    self._task = self.driver.spawn(self._run)
+            self._wake.set()
+
+    def _sweep(self, now: float) -> None:
+        for session in list(self._busy):
+            busy_since = session.busy_since
+            if busy_since is not None and now - busy_since < self.patience:
+                continue  # busy, not for long yet: looked at next sweep
+            self._busy.discard(session)
+            if busy_since is not None:
+                try:
+                    session.apply_deadlines(now, self.patience)
+                except Exception:
+                    log.exception("%s: error while relieving its reader", session.sid)
+        with self._lock:
+            self._sweep_at = now + self.patience if self._busy else math.inf
 
     def stop(self) -> None:
         self._stopping = True
@@ -98,6 +131,13 @@ class Deadlines:
                         session.deadline_at = math.inf
                         due.append(session)
                 wait = heap[0][0] - now if heap else None
+                sweep_at = self._sweep_at
+            if now >= sweep_at:
+                self._sweep(now)
+                sweep_at = self._sweep_at
+            if sweep_at != math.inf:
+                left = max(sweep_at - now, 0.0)
+                wait = left if wait is None else min(wait, left)
             for session in due:
                 try:
                     if session.apply_deadlines(now, self.patience):

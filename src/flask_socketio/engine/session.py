@@ -582,10 +582,9 @@ class Session:
             log.warning("%s: malformed packet (%s), closing", self.sid, exc)
             self.close(TRANSPORT_ERROR, notify=False)
             return False
-        self.busy_since = busy_since = self.driver.monotonic()
-        deadlines = self.deadlines
-        if deadlines is not None and self.deadline_at > busy_since + deadlines.patience:
-            deadlines.schedule(self, busy_since + deadlines.patience)
+        self.busy_since = self.driver.monotonic()
+        if self.deadlines is not None:
+            self.deadlines.reader_busy(self)
         if self.observer is not None:
             self.observer.packets_received(self, 1, len(message))
         self.receive(packet, inline=True)
@@ -635,12 +634,9 @@ class Session:
             self.deadlines.schedule(self, self.state.next_deadline())
 
     def next_deadline(self, reader_patience: float) -> float:
-        """When `apply_deadlines` may next have something to do (monotonic)."""
-        deadline = self.state.next_deadline()
-        busy_since = self.busy_since
-        if busy_since is not None:
-            deadline = min(deadline, busy_since + reader_patience)
-        return deadline
+        """When `apply_deadlines` may next have something to do (monotonic);
+        a busy reader is the deadline task's sweep's business."""
+        return self.state.next_deadline()
 
     def apply_deadlines(self, now: float, reader_patience: float = math.inf) -> bool:
         """Act on what is due at `now`: send a ping, close a session whose
