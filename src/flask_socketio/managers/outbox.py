@@ -39,6 +39,14 @@ READY_TIMEOUT = 5.0
 FULL_WAIT = 1.0
 
 
+def check_options(size: int, full: str) -> None:
+    """Raise ValueError for a `buffer_size` or `buffer_full` that cannot be."""
+    if full not in BUFFER_FULL:
+        raise ValueError(f"buffer_full must be one of {BUFFER_FULL}, not {full!r}")
+    if size < 1:
+        raise ValueError("buffer_size must be at least 1")
+
+
 def _noop() -> None:
     """No reconnection step: the publisher reconnects by itself."""
 
@@ -73,10 +81,7 @@ class Outbox:
         full: str = "drop-oldest",
         name: str = "message queue",
     ) -> None:
-        if full not in BUFFER_FULL:
-            raise ValueError(f"buffer_full must be one of {BUFFER_FULL}, not {full!r}")
-        if size < 1:
-            raise ValueError("buffer_size must be at least 1")
+        check_options(size, full)
         self.size = size
         self.full = full
         self.name = name

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import codec
 from .codec import BadMessage, Message, dumps, loads
 from .memory import LocalPeer, M, Manager, Room
-from .outbox import FIRST_RETRY, LAST_RETRY, Outbox
+from .outbox import FIRST_RETRY, LAST_RETRY, Outbox, check_options
 from .target import Target
 
 if TYPE_CHECKING:
@@ -99,12 +99,7 @@ class PubSubManager(Manager[M]):
         #: unpickler that refuses every class and function.
         self.accept_pickle = accept_pickle
         self._pickle_warned = False
-        if buffer_full not in ("drop-oldest", "drop-newest"):
-            raise ValueError(
-                f"buffer_full must be 'drop-oldest' or 'drop-newest', not {buffer_full!r}"
-            )
-        if buffer_size < 1:
-            raise ValueError("buffer_size must be at least 1")
+        check_options(buffer_size, buffer_full)
         self.channel = channel
         self.write_only = write_only
         self.buffer_size = buffer_size
