@@ -10,7 +10,9 @@ sid, rooms and session data back, and every event it missed, in order.
 
 `MemoryRecoveryStore` keeps both in this process, bounded: at most
 `max_packets` events in all (the oldest go first) and `max_missed` per
-client (a client that missed more reconnects afresh).
+client (a client that missed more reconnects afresh). `RedisRecoveryStore`
+keeps them in Redis, where every process of a cluster finds them: a client
+that comes back through another process is recovered there.
 
 >>> store = MemoryRecoveryStore(max_disconnection_duration=120)
 >>> start = store.append("/", ("lobby",), frozenset(), ["news", "one"], now=0.0)
@@ -24,12 +26,17 @@ client (a client that missed more reconnects afresh).
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger("flask_socketio.server")
 
 
 @dataclass
@@ -48,6 +55,9 @@ class SavedSession:
     now: float
     #: Whatever the server keeps with it (its connection, for the handlers).
     extra: Any = None
+    #: What another process needs to recover it (JSON values: its session
+    #: data), or None; `RedisRecoveryStore` keeps it in Redis.
+    carried: dict[str, Any] | None = None
     disconnected_at: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -167,3 +177,232 @@ class MemoryRecoveryStore:
     def sessions(self) -> Iterable[SavedSession]:
         with self._lock:
             return list(self._sessions.values())
+
+
+#: An offset of `RedisRecoveryStore`: the logging process's prefix, then the
+#: id of the event in that process's Redis stream.
+_REDIS_OFFSET = re.compile(r"^([0-9a-f]{8})-(\d+-\d+)$")
+#: Seconds Redis keeps a saved state past the recovery window, so that the
+#: process that saved it decides (it deletes it) whether the disconnection
+#: was final.
+_GRACE = 60
+
+
+def _hashable(value: Any) -> Any:
+    """A room name back from JSON: lists become tuples again."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+class RedisRecoveryStore:
+    """Saved sessions and the log of recent events in Redis, for a cluster.
+
+    Each process logs, in a Redis stream of its own, every event it
+    delivers (its own emits and those relayed to it), in the order it
+    delivers them: the offsets its clients hold are positions in that
+    stream. A client that comes back through another process is recovered
+    there from its saved state (a key per pid, with its sid, rooms and
+    session data) and from the stream of the process it left.
+
+    Keys: ``{key}:log:{prefix}`` (a stream, at most about `max_packets`
+    entries, gone `max_disconnection_duration` + 60 s after its process's
+    last event) and ``{key}:pid:{pid}`` (a saved state, for as long).
+
+    >>> import redis
+    >>> store = RedisRecoveryStore(redis.Redis(), "chat:recovery")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        key: str,
+        max_disconnection_duration: float = 120.0,
+        max_packets: int = 10_000,
+        max_missed: int = 1_000,
+        dumps: Any = None,
+        loads: Any = None,
+    ) -> None:
+        from .pubsub import dumps as default_dumps
+        from .pubsub import loads as default_loads
+
+        self.redis = redis
+        self.key = key
+        self.max_disconnection_duration = float(max_disconnection_duration)
+        self.max_packets = int(max_packets)
+        self.max_missed = int(max_missed)
+        self._dumps = dumps or default_dumps
+        self._loads = loads or default_loads
+        self._prefix = secrets.token_hex(4)
+        self._stream = f"{key}:log:{self._prefix}"
+        self._ttl = int(self.max_disconnection_duration) + _GRACE
+        self._lock = threading.Lock()
+        #: The states this process saved, until they come back or expire.
+        self._sessions: dict[str, SavedSession] = {}
+        # A first entry, so that every offset handed out names an entry.
+        self._last = self._add({"start": True})
+
+    def _add(self, fields: dict[str, Any]) -> str:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xadd(self._stream, {"e": self._dumps(fields)}, maxlen=self.max_packets,
+                  approximate=True)
+        pipe.expire(self._stream, self._ttl)
+        entry_id, _ = pipe.execute()
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    def offset(self, entry_id: str) -> str:
+        return f"{self._prefix}-{entry_id}"
+
+    def last_offset(self) -> str:
+        """The offset of the latest event logged by this process."""
+        return self.offset(self._last)
+
+    def append(
+        self,
+        namespace: str,
+        rooms: tuple[Any, ...] | None,
+        skip: frozenset[str],
+        data: list[Any],
+        now: float,
+    ) -> str:
+        """Log an event in Redis and return its offset. An event that cannot
+        be stored (not JSON) is logged as a gap: a client that missed it
+        connects afresh rather than recover without it."""
+        fields: dict[str, Any] = {
+            "n": namespace,
+            "r": None if rooms is None else list(rooms),
+            "s": sorted(skip),
+            "d": data,
+        }
+        try:
+            self._dumps(fields)
+        except (TypeError, ValueError):
+            log.warning("event %r cannot be kept for recovery (not JSON)", data[:1])
+            fields = {"n": namespace, "gap": True}
+        entry_id = self._add(fields)
+        with self._lock:
+            self._last = max(self._last, entry_id, key=_stream_key)
+        return self.offset(entry_id)
+
+    def persist(self, session: SavedSession) -> None:
+        record = {
+            "sid": session.sid,
+            "namespace": session.namespace,
+            "rooms": session.rooms,
+            "offset": session.offset,
+            "at": time.time(),
+            "carried": session.carried,
+        }
+        try:
+            raw = self._dumps(record)
+        except (TypeError, ValueError):
+            # Its session data is not JSON: only this process can recover it.
+            log.warning("%s: session data not JSON; recoverable in this process only", session.sid)
+            raw = self._dumps({**record, "carried": None, "local_only": True})
+        with self._lock:
+            self._sessions[session.pid] = session
+        self.redis.set(f"{self.key}:pid:{session.pid}", raw, ex=self._ttl)
+
+    def restore(
+        self, pid: str, offset: str | None, now: float
+    ) -> tuple[SavedSession, list[list[Any]]] | None:
+        """Claim the saved state `pid` (whichever process saved it) and read
+        the events it missed; None when it cannot be recovered."""
+        raw = self.redis.getdel(f"{self.key}:pid:{pid}")
+        with self._lock:
+            local = self._sessions.pop(pid, None)
+        if raw is None:
+            return None
+        record = self._loads(raw)
+        if time.time() - float(record["at"]) > self.max_disconnection_duration:
+            return None
+        if record.get("local_only") and local is None:
+            return None
+        found = _REDIS_OFFSET.match(offset or record.get("offset") or "")
+        if found is None:
+            return None
+        prefix, since = found.groups()
+        missed = self._missed(
+            f"{self.key}:log:{prefix}", prefix, since, record["namespace"], record["sid"],
+            {_hashable(room) for room in record["rooms"]},
+        )
+        if missed is None:
+            return None
+        session = SavedSession(
+            pid,
+            record["sid"],
+            record["namespace"],
+            [_hashable(room) for room in record["rooms"]],
+            record.get("offset"),
+            now,
+            extra=local.extra if local is not None else None,
+            carried=record.get("carried"),
+        )
+        return session, missed
+
+    def _missed(
+        self, stream: str, prefix: str, since: str, namespace: str, sid: str, rooms: set[Any]
+    ) -> list[list[Any]] | None:
+        """The events of `stream` after `since` meant for the client, or None
+        if some are gone (or too many)."""
+        missed: list[list[Any]] = []
+        start = since
+        first = True
+        read = 0
+        while True:
+            page = self.redis.xrange(stream, min=start, max="+", count=500)
+            if first:
+                # The client's own last entry must still be there, else what
+                # came right after it may be gone.
+                if not page or _decode(page[0][0]) != since:
+                    return None
+                page = page[1:]
+                first = False
+            if not page:
+                return missed
+            for entry_id, fields in page:
+                read += 1
+                entry = self._loads(fields[b"e"] if b"e" in fields else fields["e"])
+                if entry.get("start") or entry.get("n") != namespace:
+                    continue
+                if entry.get("gap"):
+                    return None
+                if sid in entry.get("s", ()):
+                    continue
+                targets = entry.get("r")
+                if targets is not None and rooms.isdisjoint(_hashable(r) for r in targets):
+                    continue
+                missed.append([*entry["d"], f"{prefix}-{_decode(entry_id)}"])
+                if len(missed) > self.max_missed:
+                    return None
+            if read > self.max_packets * 2:
+                return None
+            start = "(" + _decode(page[-1][0])
+
+    def expired(self, now: float) -> list[SavedSession]:
+        """The states this process saved that nobody claimed in time (their
+        disconnection is final); those claimed by another process are
+        forgotten silently."""
+        limit = now - self.max_disconnection_duration
+        with self._lock:
+            gone = [s for s in self._sessions.values() if s.disconnected_at < limit]
+            for session in gone:
+                del self._sessions[session.pid]
+        final = []
+        for session in gone:
+            if self.redis.delete(f"{self.key}:pid:{session.pid}"):
+                final.append(session)
+        return final
+
+    def sessions(self) -> Iterable[SavedSession]:
+        with self._lock:
+            return list(self._sessions.values())
+
+
+def _decode(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _stream_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)

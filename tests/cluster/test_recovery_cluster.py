@@ -1,0 +1,99 @@
+"""Connection state recovery across processes: a socket.io-client 4.x that
+drops out of one server process comes back through another (a load balancer
+sends it there), with Redis as the message queue and the recovery store."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.cluster.proxy import Proxy
+from tests.cluster.test_cluster import QUEUES, port_open
+from tests.conftest import require
+from tests.jsclient import NodeClient, node_available, node_modules_installed
+
+APP = "tests.cluster.recovery_app:app"
+RECONNECT = {"reconnection": True, "reconnectionDelay": 200, "reconnectionDelayMax": 200}
+
+
+def require_services() -> None:
+    require(port_open(QUEUES["redis"][1]), "redis on 127.0.0.1:6379")
+    require(node_available() and node_modules_installed(), "node and tests/js/node_modules")
+
+
+@pytest.fixture(scope="module", params=["threading", "gevent"])
+def pair(request, module_server_factory):
+    """Two processes of one app on one Redis channel."""
+    require_services()
+    env = {"MESSAGE_QUEUE": QUEUES["redis"][0], "CHANNEL": f"test-{uuid.uuid4().hex[:8]}"}
+    return [module_server_factory(APP, request.param, **env) for _ in range(2)]
+
+
+@pytest.fixture(scope="module")
+def short_pair(module_server_factory):
+    require_services()
+    env = {"MESSAGE_QUEUE": QUEUES["redis"][0], "CHANNEL": f"test-{uuid.uuid4().hex[:8]}",
+           "RECOVERY_SECONDS": "0.5"}
+    return [module_server_factory(APP, "threading", **env) for _ in range(2)]
+
+
+def numbered(sock, count: int) -> list[int]:
+    events = [sock.wait_event("numbered", timeout=10) for _ in range(count)]
+    assert all(isinstance(args[-1], str) for args in events)  # the offset
+    return [args[0] for args in events]
+
+
+def test_a_client_comes_back_through_another_process_with_all_it_missed(pair):
+    one, two = pair
+    with NodeClient() as node, Proxy(one.port) as proxy:
+        sock = node.connect(proxy.url, transports=["websocket"], **RECONNECT)
+        on_one = node.connect(one.url, transports=["websocket"])
+        on_two = node.connect(two.url, transports=["websocket"])
+        sid = sock.sid
+        assert sock.call("join", "room1") == ["room1"]
+        assert on_one.call("join", "room1") == ["room1"]
+        assert on_one.call("send", sid, 0, 3) == [3]
+        assert numbered(sock, 3) == [0, 1, 2]
+
+        proxy.route(None)  # the network is down: no way back for now
+        sock.cut()
+        # While it is away, both processes emit to its sid and to its room.
+        assert on_one.call("send", sid, 3, 3) == [3]
+        assert on_two.call("send", "room1", 6, 3) == [3]
+        assert on_one.call("send", "room1", 9, 3) == [3]
+        assert on_two.call("send", sid, 12, 3) == [3]
+        assert on_two.call("send", "room1", 15, 1) == [1]
+        # (its first process has seen them all once on_one got the last one)
+        assert numbered(on_one, 7) == [6, 7, 8, 9, 10, 11, 15]
+
+        proxy.route(two.port)  # it comes back, through the other process
+        assert sock.wait_reconnect(timeout=10) == {"sid": sid, "recovered": True}
+        assert numbered(sock, 13) == list(range(3, 16))  # all of them, in order
+        # Its rooms, Flask session and session data came along.
+        assert sock.call("whoami") == [{"sid": sid, "visits": 2, "joined": ["room1"]}]
+        assert on_two.call("send", "room1", 16, 1) == [1]
+        assert on_one.call("send", "room1", 17, 1) == [1]
+        assert numbered(sock, 2) == [16, 17]
+        assert sock.received("numbered") == []  # nothing twice
+        # The new process knew it came back; the old one ran no disconnect handler.
+        assert on_two.call("notes", sid) == [["connect recovered=True"]]
+        assert on_one.call("notes", sid) == [["connect recovered=False"]]
+
+
+def test_a_client_back_too_late_through_another_process_connects_afresh(short_pair):
+    one, two = short_pair
+    with NodeClient() as node, Proxy(one.port) as proxy:
+        options = {**RECONNECT, "reconnectionDelay": 1500, "reconnectionDelayMax": 1500}
+        sock = node.connect(proxy.url, transports=["websocket"], **options)
+        on_one = node.connect(one.url, transports=["websocket"])
+        sid = sock.sid
+        assert on_one.call("send", sid, 0, 1) == [1]
+        assert numbered(sock, 1) == [0]
+        proxy.route(two.port)
+        sock.cut()
+        back = sock.wait_reconnect(timeout=10)
+        assert back["recovered"] is False and back["sid"] != sid
+        # Its disconnection was final: the process it left ran its handler.
+        assert on_one.call("notes", sid) == [["connect recovered=False",
+                                              "disconnect transport close"]]
