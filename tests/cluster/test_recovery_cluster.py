@@ -13,7 +13,7 @@ from tests.cluster.test_cluster import QUEUES, port_open
 from tests.conftest import require
 from tests.jsclient import NodeClient, node_available, node_modules_installed
 
-APP = "tests.cluster.recovery_app:app"
+APP = "tests.cluster.features_app:app"
 RECONNECT = {"reconnection": True, "reconnectionDelay": 200, "reconnectionDelayMax": 200}
 
 

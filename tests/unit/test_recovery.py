@@ -93,3 +93,20 @@ def test_ack_collector_ignores_late_and_unexpected_answers() -> None:
     empty = AckCollector(load_driver("threading"))
     empty.sealed()
     assert empty.done.is_set() and empty.result().complete
+
+
+def test_the_collector_waits_for_the_reports_of_the_other_processes() -> None:
+    collector = AckCollector(load_driver("threading"))
+    collector.await_reports(2)
+    collector.expect("a")("here")
+    collector.sealed()
+    assert not collector.done.is_set()  # two processes have not reported yet
+    collector.answer("c", ["early"], remote=True)  # before its process's report
+    collector.reported(["c", "d"])
+    assert not collector.done.is_set()
+    collector.reported([])  # a process with nobody to ask
+    assert not collector.done.is_set()  # d is still out
+    collector.answer("d", ["late"], remote=True)
+    assert collector.done.is_set()
+    acks = collector.result()
+    assert dict(acks) == {"a": ["here"], "c": ["early"], "d": ["late"]} and acks.complete

@@ -227,6 +227,11 @@ class PubSubManager(Manager[M]):
         other processes (see `on_relay`)."""
         self._relay_op(method, **fields)
 
+    def peer_count(self) -> int | None:
+        """How many other processes listen on the channel, or None when the
+        message queue cannot tell (broadcast acks wait for their reports)."""
+        return None
+
     # -- acks across processes ------------------------------------------------
 
     def _register_remote_ack(self, callback: Callable[..., Any]) -> int:

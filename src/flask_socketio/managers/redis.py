@@ -50,6 +50,14 @@ class RedisManager(PubSubManager[Any]):
                 log.warning("redis publish failed, reconnecting")
                 self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)
 
+    def peer_count(self) -> int | None:
+        """The other processes subscribed to the channel (PUBSUB NUMSUB)."""
+        try:
+            [(_, subscribers)] = self._redis.pubsub_numsub(self.channel)
+        except self._redis_module.exceptions.RedisError:
+            return None
+        return max(0, int(subscribers) - (0 if self.write_only else 1))
+
     def _listen(self) -> Iterator[bytes]:
         delay = 1.0
         while True:

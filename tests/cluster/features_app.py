@@ -1,5 +1,6 @@
-"""A Flask app of a cluster with connection state recovery on: MESSAGE_QUEUE
-and CHANNEL pick the relay, RECOVERY_SECONDS the recovery window."""
+"""A Flask app of a cluster, for connection state recovery and broadcast
+acks across processes: MESSAGE_QUEUE and CHANNEL pick the relay,
+RECOVERY_SECONDS the recovery window."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 
 from flask import Flask, request, session
 
-from flask_socketio import SocketIO, join_room
+from flask_socketio import SocketIO, emit, join_room
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = "cluster-recovery"
@@ -72,3 +73,23 @@ def send_numbered(to, first, count):
     for n in range(first, first + count):
         socketio.emit("numbered", n, to=to)
     return count
+
+
+@socketio.on("ask")
+def ask(room, timeout):
+    """Ask everyone in `room`, on every process, to vote; ack with who
+    answered what, and who did not."""
+    acks = socketio.emit_with_ack("vote", "lunch?", to=room, timeout=timeout)
+    return {"responses": dict(acks), "missing": sorted(acks.missing)}
+
+
+@socketio.on("ask_later")
+def ask_later(room, timeout):
+    """The same with a callback: the result comes back as a 'tally' event."""
+    sid = request.sid
+
+    def tally(acks):
+        emit("tally", {"responses": dict(acks), "missing": sorted(acks.missing)}, to=sid)
+
+    socketio.emit_with_ack("vote", "dinner?", to=room, timeout=timeout, callback=tally)
+    return "asked"
