@@ -239,8 +239,12 @@ class RedisRecoveryStore:
         self._lock = threading.Lock()
         #: The states this process saved, until they come back or expire.
         self._sessions: dict[str, SavedSession] = {}
-        # A first entry, so that every offset handed out names an entry.
-        self._last = self._add({"start": True})
+        #: The latest entry of this process's stream; "" until the first
+        #: (a start marker, so that every offset handed out names an entry).
+        self._last = ""
+        #: Set when an event could not be logged (Redis unreachable): the
+        #: next entry is a gap, so that no client recovers past it.
+        self._lost = False
 
     def _add(self, fields: dict[str, Any]) -> str:
         pipe = self.redis.pipeline(transaction=False)
@@ -254,7 +258,16 @@ class RedisRecoveryStore:
         return f"{self._prefix}-{entry_id}"
 
     def last_offset(self) -> str:
-        """The offset of the latest event logged by this process."""
+        """The offset of the latest event logged by this process ("" when
+        Redis cannot be reached: such a client will not recover)."""
+        if not self._last:
+            try:
+                entry_id = self._add({"start": True})
+            except Exception:
+                log.warning("recovery: Redis unreachable", exc_info=True)
+                return ""
+            with self._lock:
+                self._last = self._last or entry_id
         return self.offset(self._last)
 
     def append(
@@ -279,9 +292,18 @@ class RedisRecoveryStore:
         except (TypeError, ValueError):
             log.warning("event %r cannot be kept for recovery (not JSON)", data[:1])
             fields = {"n": namespace, "gap": True}
-        entry_id = self._add(fields)
+        try:
+            if self._lost:
+                self._add({"gap": True, "all": True})
+                self._lost = False
+            entry_id = self._add(fields)
+        except Exception:
+            # The emit goes on; the clients that miss it will not recover.
+            log.warning("recovery: an event could not be logged in Redis", exc_info=True)
+            self._lost = True
+            return ""
         with self._lock:
-            self._last = max(self._last, entry_id, key=_stream_key)
+            self._last = max(self._last or "0-0", entry_id, key=_stream_key)
         return self.offset(entry_id)
 
     def persist(self, session: SavedSession) -> None:
@@ -301,16 +323,34 @@ class RedisRecoveryStore:
             raw = self._dumps({**record, "carried": None, "local_only": True})
         with self._lock:
             self._sessions[session.pid] = session
-        self.redis.set(f"{self.key}:pid:{session.pid}", raw, ex=self._ttl)
+        try:
+            if self._lost:
+                self._add({"gap": True, "all": True})
+                self._lost = False
+            self.redis.set(f"{self.key}:pid:{session.pid}", raw, ex=self._ttl)
+        except Exception:
+            log.warning("%s: its state could not be saved in Redis", session.sid, exc_info=True)
 
     def restore(
         self, pid: str, offset: str | None, now: float
     ) -> tuple[SavedSession, list[list[Any]]] | None:
         """Claim the saved state `pid` (whichever process saved it) and read
         the events it missed; None when it cannot be recovered."""
-        raw = self.redis.getdel(f"{self.key}:pid:{pid}")
         with self._lock:
             local = self._sessions.pop(pid, None)
+        try:
+            return self._restore(pid, offset, now, local)
+        except Exception:
+            log.warning("recovery: Redis unreachable, %s connects afresh", pid, exc_info=True)
+            if local is not None:
+                with self._lock:
+                    self._sessions[pid] = local  # its disconnection may still be final
+            return None
+
+    def _restore(
+        self, pid: str, offset: str | None, now: float, local: SavedSession | None
+    ) -> tuple[SavedSession, list[list[Any]]] | None:
+        raw = self.redis.getdel(f"{self.key}:pid:{pid}")
         if raw is None:
             return None
         record = self._loads(raw)
@@ -363,10 +403,10 @@ class RedisRecoveryStore:
             for entry_id, fields in page:
                 read += 1
                 entry = self._loads(fields[b"e"] if b"e" in fields else fields["e"])
+                if entry.get("all") or (entry.get("gap") and entry.get("n") == namespace):
+                    return None
                 if entry.get("start") or entry.get("n") != namespace:
                     continue
-                if entry.get("gap"):
-                    return None
                 if sid in entry.get("s", ()):
                     continue
                 targets = entry.get("r")
@@ -390,7 +430,13 @@ class RedisRecoveryStore:
                 del self._sessions[session.pid]
         final = []
         for session in gone:
-            if self.redis.delete(f"{self.key}:pid:{session.pid}"):
+            try:
+                claimed = not self.redis.delete(f"{self.key}:pid:{session.pid}")
+            except Exception:
+                log.warning("recovery: Redis unreachable; %s's disconnection is final",
+                            session.sid, exc_info=True)
+                claimed = False
+            if not claimed:
                 final.append(session)
         return final
 

@@ -179,7 +179,7 @@ class Recovery:
         offset = self.store.append(
             target.namespace, target.rooms, target.skip, [event, *args], self.driver.monotonic()
         )
-        return [*args, offset]
+        return [*args, offset] if offset else args
 
     # -- connect ------------------------------------------------------------
 

@@ -7,6 +7,9 @@ import socket
 import uuid
 
 import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from flask_socketio.managers.recovery import RedisRecoveryStore, SavedSession
 from tests.conftest import require
@@ -17,8 +20,6 @@ def redis_client():
     with socket.socket() as sock:
         sock.settimeout(1)
         require(sock.connect_ex(("127.0.0.1", 6379)) == 0, "redis on 127.0.0.1:6379")
-    import redis
-
     client = redis.Redis()
     key = f"test-{uuid.uuid4().hex[:8]}:recovery"
     yield client, key
@@ -85,3 +86,18 @@ def test_a_state_nobody_claimed_expires_as_final(redis_client):
     assert store.expired(now=1.0) == []
     assert store.expired(now=10.0) == [session]
     assert client.get(f"{key}:pid:p") is None
+
+
+def test_without_redis_emits_go_on_and_nobody_recovers_past_a_lost_event(redis_client):
+    client, key = redis_client
+    store = RedisRecoveryStore(client, key)
+    save(store)
+    store.append("/", None, frozenset(), ["kept"], now=1.0)
+    real = store.redis
+    store.redis = redis.Redis(port=1, retry=Retry(NoBackoff(), 0))  # nothing listens there
+    assert store.append("/", None, frozenset(), ["lost"], now=1.0) == ""
+    assert store.restore("p", None, now=2.0) is None  # Redis unreachable: afresh
+    store.redis = real
+    save(store)
+    store.append("/chat", None, frozenset(), ["elsewhere"], now=1.0)
+    assert store.restore("p", None, now=2.0) is None  # "lost" is missing from the log
