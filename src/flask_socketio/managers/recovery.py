@@ -245,14 +245,23 @@ class RedisRecoveryStore:
         #: Set when an event could not be logged (Redis unreachable): the
         #: next entry is a gap, so that no client recovers past it.
         self._lost = False
+        self._expire_set = -float("inf")  # when the stream's TTL was last renewed
 
     def _add(self, fields: dict[str, Any]) -> str:
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.xadd(self._stream, {"e": self._dumps(fields)}, maxlen=self.max_packets,
-                  approximate=True)
-        pipe.expire(self._stream, self._ttl)
-        entry_id, _ = pipe.execute()
-        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        data = {"e": self._dumps(fields)}
+        now = time.monotonic()
+        if now - self._expire_set < self._ttl / 4:
+            # One command per event; the stream's lifetime is renewed now and then.
+            entry_id = self.redis.xadd(
+                self._stream, data, maxlen=self.max_packets, approximate=True
+            )
+        else:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.xadd(self._stream, data, maxlen=self.max_packets, approximate=True)
+            pipe.expire(self._stream, self._ttl)
+            entry_id, _ = pipe.execute()
+            self._expire_set = now
+        return _decode(entry_id)
 
     def offset(self, entry_id: str) -> str:
         return f"{self._prefix}-{entry_id}"
