@@ -494,17 +494,21 @@ class Server:
             if session is not None:
                 session.abort_upgrade()
             return http.error(start_response, http.BAD_REQUEST)
+        upgrading = session is not None
+        greeting = None  # a new session's open packet, sent with the 101
+        if session is None:
+            session = self._new_session(version, WEBSOCKET, b64)
+            greeting = self._open_packet(session.sid, []).text(version)
         ws = WebSocket.accept(
             environ,
             taken,
             self.config.max_http_buffer_size,
             self.driver.Lock(),
             self.driver.nonblocking_send,
+            greeting,
         )
         try:
-            if session is None:
-                session = self._new_session(version, WEBSOCKET, b64)
-                ws.send(self._open_packet(session.sid, []).text(version))
+            if not upgrading:
                 if not self.add_session(session, environ):
                     ws.close()
                     return self._done(start_response, ws)
@@ -514,12 +518,10 @@ class Server:
                 return self._done(start_response, ws)
             session.read_websocket()
         except MessageTooBig as exc:
-            log.warning("%s: %s", session.sid if session else "-", exc)
-            if session is not None:
-                session.close(TRANSPORT_ERROR, notify=False)
+            log.warning("%s: %s", session.sid, exc)
+            session.close(TRANSPORT_ERROR, notify=False)
         except OSError:
-            if session is not None:
-                session.close(TRANSPORT_CLOSE, notify=False)
+            session.close(TRANSPORT_CLOSE, notify=False)
         finally:
             ws.close()
         return self._done(start_response, ws)

@@ -145,16 +145,22 @@ class WebSocket:
         max_message_size: int,
         lock: Lock,
         nonblocking_send: Callable[[Any], Callable[[bytes], int] | None] | None = None,
+        greeting: str | None = None,
     ) -> WebSocket:
         """The websocket on a socket taken over for the upgrade request of
-        `environ`, answering the request with 101 unless the server did."""
+        `environ`, answering the request with 101 unless the server did, and
+        sending `greeting` as its first message (in the same write as the 101).
+        """
+        first = frame_message(greeting) if greeting is not None else b""
         if not taken.upgraded:
             key = environ["HTTP_SEC_WEBSOCKET_KEY"]
             taken.sock.sendall(
                 b"HTTP/1.1 101 Switching Protocols\r\n"
                 b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n"
+                b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n" + first
             )
+        elif first:
+            taken.sock.sendall(first)
         send_now = nonblocking_send(taken.sock) if nonblocking_send is not None else None
         return cls(taken.sock, max_message_size, lock, taken.upgraded, taken.owned, send_now)
 
