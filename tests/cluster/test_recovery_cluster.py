@@ -22,7 +22,7 @@ def require_services() -> None:
     require(node_available() and node_modules_installed(), "node and tests/js/node_modules")
 
 
-@pytest.fixture(scope="module", params=["threading", "gevent"])
+@pytest.fixture(scope="module", params=["threading", "gevent", "eventlet"])
 def pair(request, module_server_factory):
     """Two processes of one app on one Redis channel."""
     require_services()
