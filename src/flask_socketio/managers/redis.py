@@ -50,6 +50,8 @@ class RedisManager(PubSubManager[Any]):
                 log.warning("redis publish failed, reconnecting")
                 self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)
 
+    counts_peers = True
+
     def peer_count(self) -> int | None:
         """The other processes subscribed to the channel (PUBSUB NUMSUB)."""
         try:

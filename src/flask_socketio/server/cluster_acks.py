@@ -5,10 +5,12 @@ The calling process asks its own clients, and publishes the request
 reports whom it asked (``acks:asked``, their sids, before any of their
 answers) and relays their answers (``acks:answer``, in batches) to the
 caller. The caller
-knows how many processes listen (Redis: the channel's subscribers), so it
-knows when every answer is in; where that count is unknown (RabbitMQ), it
-collects until the timeout. Clients that did not answer in time are
-reported missing by sid, whatever their process.
+knows how many processes listen, so it knows when every answer is in:
+Redis counts the channel's subscribers; with a message queue that cannot
+(RabbitMQ), every process announces itself every few seconds
+(``acks:hello``) and the caller counts those it heard from lately.
+Clients that did not answer in time are reported missing by sid, whatever
+their process.
 
 The messages ride on the manager's component messages (`on_relay`,
 `relay`), as JSON.
@@ -39,7 +41,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("flask_socketio.server")
 
-ASK, ASKED, ANSWER = "acks:ask", "acks:asked", "acks:answer"
+ASK, ASKED, ANSWER, HELLO = "acks:ask", "acks:asked", "acks:answer", "acks:hello"
+#: Seconds between two announcements of a process (where the queue cannot
+#: count its listeners); a process not heard from for 3 of them is gone.
+HELLO_INTERVAL = 5.0
 
 
 class ClusterAcks:
@@ -54,6 +59,41 @@ class ClusterAcks:
         manager.on_relay(ASK, self._on_ask)
         manager.on_relay(ASKED, self._on_asked)
         manager.on_relay(ANSWER, self._on_answer)
+        #: When each other process last announced itself, by host id (only
+        #: where the message queue cannot count its listeners).
+        self._peers: dict[str, float] = {}
+        if not manager.counts_peers and not manager.write_only:
+            manager.on_relay(HELLO, self._on_hello)
+            server.driver.spawn(self._announce)
+
+    # -- who listens --------------------------------------------------------
+
+    def peer_count(self) -> int | None:
+        """The other processes that will answer a request, if known."""
+        if self.manager.counts_peers:
+            return self.manager.peer_count()
+        if self.manager.write_only:
+            return None
+        limit = self.server.driver.monotonic() - 3 * HELLO_INTERVAL
+        with self._lock:
+            return sum(1 for seen in self._peers.values() if seen >= limit)
+
+    def _announce(self) -> None:
+        while True:
+            try:
+                self.manager.relay(HELLO, host=self.manager.host_id)
+            except Exception:
+                log.warning("could not announce this process on the message queue", exc_info=True)
+            self.server.driver.sleep(HELLO_INTERVAL)
+
+    def _on_hello(self, message: Message) -> None:
+        host = str(message.get("host"))
+        with self._lock:
+            new = host not in self._peers
+            self._peers[host] = self.server.driver.monotonic()
+        if new:
+            # A newcomer learns of this process now, not in a few seconds.
+            self.manager.relay(HELLO, host=self.manager.host_id)
 
     # -- the calling process ------------------------------------------------
 
@@ -67,7 +107,7 @@ class ClusterAcks:
         request = uuid.uuid4().hex
         with self._lock:
             self._requests[request] = collector
-        others = self.manager.peer_count()
+        others = self.peer_count()
         # Unknown: wait for the timeout (a count no report brings to zero).
         collector.await_reports(others if others is not None else 1 << 30)
         self.manager.relay(
