@@ -72,13 +72,28 @@ def test_a_client_comes_back_through_another_process_with_all_it_missed(pair):
         assert numbered(sock, 13) == list(range(3, 16))  # all of them, in order
         # Its rooms, Flask session and session data came along.
         assert sock.call("whoami") == [{"sid": sid, "visits": 2, "joined": ["room1"]}]
+
+        # Another blip at once, before the second process sent it anything of
+        # its own: back to the first process, with what it missed meanwhile.
+        proxy.route(None)
+        sock.cut()
         assert on_two.call("send", "room1", 16, 1) == [1]
-        assert on_one.call("send", "room1", 17, 1) == [1]
-        assert numbered(sock, 2) == [16, 17]
+        assert on_one.call("send", sid, 17, 1) == [1]
+        assert on_two.call("send", "room1", 18, 1) == [1]
+        assert numbered(on_one, 2) == [16, 18]
+        proxy.route(one.port)
+        assert sock.wait_reconnect(timeout=10) == {"sid": sid, "recovered": True}
+        assert numbered(sock, 3) == [16, 17, 18]
+        assert sock.call("whoami") == [{"sid": sid, "visits": 3, "joined": ["room1"]}]
+
+        assert on_two.call("send", "room1", 19, 1) == [1]
+        assert on_one.call("send", "room1", 20, 1) == [1]
+        assert numbered(sock, 2) == [19, 20]
         assert sock.received("numbered") == []  # nothing twice
-        # The new process knew it came back; the old one ran no disconnect handler.
+        # Each process knew it came back, and ran no disconnect handler for it.
         assert on_two.call("notes", sid) == [["connect recovered=True"]]
-        assert on_one.call("notes", sid) == [["connect recovered=False"]]
+        assert on_one.call("notes", sid) == [["connect recovered=False",
+                                              "connect recovered=True"]]
 
 
 def test_a_client_back_too_late_through_another_process_connects_afresh(short_pair):

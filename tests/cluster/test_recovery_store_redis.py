@@ -101,3 +101,29 @@ def test_without_redis_emits_go_on_and_nobody_recovers_past_a_lost_event(redis_c
     save(store)
     store.append("/chat", None, frozenset(), ["elsewhere"], now=1.0)
     assert store.restore("p", None, now=2.0) is None  # "lost" is missing from the log
+
+
+def test_an_offset_of_another_process_than_the_one_it_left_does_not_recover(redis_client):
+    client, key = redis_client
+    one, two = RedisRecoveryStore(client, key), RedisRecoveryStore(client, key)
+    elsewhere = one.append("/", None, frozenset(), ["a"], now=1.0)
+    save(two)  # it left two, holding an offset of one's log
+    assert two.restore("p", elsewhere, now=2.0) is None
+
+
+def test_an_earlier_save_neither_restores_nor_expires_a_later_one(redis_client):
+    client, key = redis_client
+    one = RedisRecoveryStore(client, key, max_disconnection_duration=5)
+    two = RedisRecoveryStore(client, key, max_disconnection_duration=5)
+    save(one, carried={"data": None, "flask": {"visits": 1}})
+    assert two.restore("p", None, now=1.0) is not None  # recovered on two
+    save(two, carried={"data": None, "flask": {"visits": 2}})  # and saved there again
+    # one's own save is stale: its expiry is not final, and leaves two's alone
+    assert one.expired(now=10.0) == []
+    assert client.get(f"{key}:pid:p") is not None
+    save(two, carried={"data": None, "flask": {"visits": 2}})
+    save(one, carried={"data": None, "flask": {"visits": 1}})
+    one._sessions["p"].extra = ("stale connection", "transport close")
+    save(two, carried={"data": None, "flask": {"visits": 2}})
+    session, _ = one.restore("p", None, now=1.0)
+    assert session.extra is None and session.carried["flask"] == {"visits": 2}

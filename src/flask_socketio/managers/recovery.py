@@ -58,6 +58,9 @@ class SavedSession:
     #: What another process needs to recover it (JSON values: its session
     #: data), or None; `RedisRecoveryStore` keeps it in Redis.
     carried: dict[str, Any] | None = None
+    #: Which save of the pid this is (`RedisRecoveryStore`: a client may
+    #: leave a process, come back elsewhere, and be saved again elsewhere).
+    token: str = ""
     disconnected_at: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -186,6 +189,14 @@ _REDIS_OFFSET = re.compile(r"^([0-9a-f]{8})-(\d+-\d+)$")
 #: process that saved it decides (it deletes it) whether the disconnection
 #: was final.
 _GRACE = 60
+#: Delete a saved state if it is the save named by ARGV[1] (its token).
+_DELETE_IF_SAVE = """
+local value = redis.call('GET', KEYS[1])
+if value and string.find(value, ARGV[1], 1, true) then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def _hashable(value: Any) -> Any:
@@ -316,6 +327,7 @@ class RedisRecoveryStore:
         return self.offset(entry_id)
 
     def persist(self, session: SavedSession) -> None:
+        session.token = secrets.token_hex(8)
         record = {
             "sid": session.sid,
             "namespace": session.namespace,
@@ -323,6 +335,7 @@ class RedisRecoveryStore:
             "offset": session.offset,
             "at": time.time(),
             "carried": session.carried,
+            "token": session.token,
         }
         try:
             raw = self._dumps(record)
@@ -365,10 +378,14 @@ class RedisRecoveryStore:
         record = self._loads(raw)
         if time.time() - float(record["at"]) > self.max_disconnection_duration:
             return None
+        if local is not None and record.get("token") != local.token:
+            local = None  # an earlier save here, since recovered elsewhere
         if record.get("local_only") and local is None:
             return None
-        found = _REDIS_OFFSET.match(offset or record.get("offset") or "")
-        if found is None:
+        saved = record.get("offset") or ""
+        found = _REDIS_OFFSET.match(offset or saved)
+        if found is None or found.group(1) != saved.partition("-")[0]:
+            # Not an offset of the process it left: nothing to read from.
             return None
         prefix, since = found.groups()
         missed = self._missed(
@@ -440,7 +457,12 @@ class RedisRecoveryStore:
         final = []
         for session in gone:
             try:
-                claimed = not self.redis.delete(f"{self.key}:pid:{session.pid}")
+                # Deleted only if it is still this save (not claimed, nor saved
+                # again by the process it came back to).
+                claimed = not self.redis.eval(
+                    _DELETE_IF_SAVE, 1, f"{self.key}:pid:{session.pid}",
+                    f'"token":"{session.token}"',
+                )
             except Exception:
                 log.warning("recovery: Redis unreachable; %s's disconnection is final",
                             session.sid, exc_info=True)

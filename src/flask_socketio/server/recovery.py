@@ -197,6 +197,17 @@ class Recovery:
         session, missed = found
         if session.namespace != namespace:
             return None
+        if session.extra is None and missed:
+            # It left another process: what it missed is logged here again,
+            # for it alone, so that every offset it holds from now on is one
+            # of this process (should it drop out again before it gets one
+            # of ours, its offset would name a log it is no longer in).
+            now = self.driver.monotonic()
+            missed = [
+                [*data[:-1], self.store.append(namespace, (session.sid,), frozenset(),
+                                               data[:-1], now) or data[-1]]
+                for data in missed
+            ]
         return Restored(session, missed)
 
     def connected(
