@@ -127,3 +127,14 @@ def test_an_earlier_save_neither_restores_nor_expires_a_later_one(redis_client):
     save(two, carried={"data": None, "flask": {"visits": 2}})
     session, _ = one.restore("p", None, now=1.0)
     assert session.extra is None and session.carried["flask"] == {"visits": 2}
+
+
+def test_a_state_that_cannot_be_recovered_expires_as_final(redis_client):
+    client, key = redis_client
+    one = RedisRecoveryStore(client, key, max_disconnection_duration=5, max_missed=1)
+    two = RedisRecoveryStore(client, key, max_disconnection_duration=5, max_missed=1)
+    session = save(one)
+    for n in range(3):
+        one.append("/", None, frozenset(), [n], now=1.0)
+    assert two.restore("p", None, now=2.0) is None  # missed too much
+    assert one.expired(now=10.0) == [session]  # not claimed: final

@@ -136,3 +136,12 @@ def test_the_store_option_picks_memory_or_redis_and_refuses_nonsense() -> None:
     assert isinstance(make_store(auto, rabbit), MemoryRecoveryStore)
     memory = RecoverySettings.from_option({"store": "memory"})
     assert memory is not None and isinstance(make_store(memory, redis_queue), MemoryRecoveryStore)
+
+
+def test_a_session_that_cannot_be_recovered_expires_as_final() -> None:
+    store = MemoryRecoveryStore(max_disconnection_duration=5, max_missed=1)
+    session = saved(store, now=0.0)
+    for n in range(3):
+        store.append("/", None, frozenset(), [n], now=1.0)
+    assert store.restore("p", None, now=2.0) is None  # missed too much
+    assert store.expired(now=6.0) == [session]  # its disconnect handler runs then

@@ -136,9 +136,10 @@ class MemoryRecoveryStore:
     ) -> tuple[SavedSession, list[list[Any]]] | None:
         """The session `pid` and the events it missed after `offset` (its
         own, or the one saved with it), or None when it cannot be recovered:
-        unknown, expired, or too much missed."""
+        unknown, expired, or too much missed. A session that cannot be
+        recovered stays until it expires: its disconnection is final then."""
         with self._lock:
-            session = self._sessions.pop(pid, None)
+            session = self._sessions.get(pid)
             if session is None:
                 return None
             if now - session.disconnected_at > self.max_disconnection_duration:
@@ -163,6 +164,7 @@ class MemoryRecoveryStore:
                 missed.append([*entry.data, self.offset(entry.seq)])
                 if len(missed) > self.max_missed:
                     return None
+            del self._sessions[pid]
             return session, missed
 
     def expired(self, now: float) -> list[SavedSession]:
@@ -356,23 +358,28 @@ class RedisRecoveryStore:
     def restore(
         self, pid: str, offset: str | None, now: float
     ) -> tuple[SavedSession, list[list[Any]]] | None:
-        """Claim the saved state `pid` (whichever process saved it) and read
-        the events it missed; None when it cannot be recovered."""
+        """Read the saved state `pid` (whichever process saved it) and the
+        events it missed, and claim it; None when it cannot be recovered (a
+        state that cannot be recovered stays until it expires: its
+        disconnection is final then)."""
         with self._lock:
-            local = self._sessions.pop(pid, None)
+            local = self._sessions.get(pid)
         try:
-            return self._restore(pid, offset, now, local)
+            found = self._restore(pid, offset, now, local)
         except Exception:
             log.warning("recovery: Redis unreachable, %s connects afresh", pid, exc_info=True)
-            if local is not None:
-                with self._lock:
-                    self._sessions[pid] = local  # its disconnection may still be final
             return None
+        if found is not None and local is not None:
+            with self._lock:
+                if self._sessions.get(pid) is local:
+                    del self._sessions[pid]
+        return found
 
     def _restore(
         self, pid: str, offset: str | None, now: float, local: SavedSession | None
     ) -> tuple[SavedSession, list[list[Any]]] | None:
-        raw = self.redis.getdel(f"{self.key}:pid:{pid}")
+        key = f"{self.key}:pid:{pid}"
+        raw = self.redis.get(key)
         if raw is None:
             return None
         record = self._loads(raw)
@@ -393,6 +400,9 @@ class RedisRecoveryStore:
             {_hashable(room) for room in record["rooms"]},
         )
         if missed is None:
+            return None
+        # Claimed only now, and only if it is still this save.
+        if not self.redis.eval(_DELETE_IF_SAVE, 1, key, f'"token":"{record.get("token")}"'):
             return None
         session = SavedSession(
             pid,
