@@ -93,3 +93,9 @@ def ask_later(room, timeout):
 
     socketio.emit_with_ack("vote", "dinner?", to=room, timeout=timeout, callback=tally)
     return "asked"
+
+
+@socketio.on("peers")
+def peers():
+    """How many other processes this one knows of (for broadcast acks and recovery)."""
+    return socketio.server.cluster_acks.peer_count()

@@ -131,6 +131,10 @@ class MemoryRecoveryStore:
         with self._lock:
             self._sessions[session.pid] = session
 
+    def knows(self, pid: str) -> bool:
+        """Whether this process holds the state `pid`."""
+        return pid in self._sessions
+
     def restore(
         self, pid: str, offset: str | None, now: float
     ) -> tuple[SavedSession, list[list[Any]]] | None:
@@ -354,6 +358,11 @@ class RedisRecoveryStore:
             self.redis.set(f"{self.key}:pid:{session.pid}", raw, ex=self._ttl)
         except Exception:
             log.warning("%s: its state could not be saved in Redis", session.sid, exc_info=True)
+
+    def knows(self, pid: str) -> bool:
+        """Whether this process saved the state `pid` (it may have been
+        recovered elsewhere since)."""
+        return pid in self._sessions
 
     def restore(
         self, pid: str, offset: str | None, now: float

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..drivers import Driver
     from ..managers import Manager
     from .connection import Connection
+    from .recovery_relay import RecoveryRelay
 
 log = logging.getLogger("flask_socketio.server")
 
@@ -170,6 +171,22 @@ class Recovery:
         self.finally_disconnected = finally_disconnected
         self.store = make_store(settings, manager)
         self._expirer: Any = None
+        #: Asks the other processes for the states it does not hold (a
+        #: message queue without a shared store), or None; see `relay_through`.
+        self.relay: RecoveryRelay | None = None
+
+    def relay_through(self, manager: Manager[Any], peers: Callable[[], int | None]) -> None:
+        """With a message queue and states kept in memory, ask the other
+        processes for those of clients that come back here from there."""
+        from ..managers import PubSubManager
+        from .recovery_relay import RecoveryRelay
+
+        if (
+            isinstance(self.store, MemoryRecoveryStore)
+            and isinstance(manager, PubSubManager)
+            and not manager.write_only
+        ):
+            self.relay = RecoveryRelay(self, self.store, manager, peers)
 
     # -- emit ---------------------------------------------------------------
 
@@ -189,9 +206,10 @@ class Recovery:
         if not isinstance(auth, dict) or not isinstance(auth.get("pid"), str):
             return None
         offset = auth.get("offset")
-        found = self.store.restore(
-            auth["pid"], offset if isinstance(offset, str) else None, self.driver.monotonic()
-        )
+        pid, offset = auth["pid"], offset if isinstance(offset, str) else None
+        found = self.store.restore(pid, offset, self.driver.monotonic())
+        if found is None and self.relay is not None and not self.store.knows(pid):
+            found = self.relay.fetch(pid, offset)  # it may come from another process
         if found is None:
             return None
         session, missed = found
@@ -263,6 +281,8 @@ class Recovery:
         tick = max(0.2, min(10.0, self.settings.max_disconnection_duration / 10))
         while True:
             self.driver.sleep(tick)
+            if self.relay is not None:
+                self.relay.forget_handed(self.driver.monotonic())
             for saved in self.store.expired(self.driver.monotonic()):
                 conn, reason = saved.extra
                 if self.settings.defer_disconnect:

@@ -149,6 +149,8 @@ class Server(HandlerRegistry):
         self.cluster_acks: ClusterAcks | None = None
         if isinstance(self.manager, PubSubManager):
             self.cluster_acks = ClusterAcks(self, self.manager)
+            if self.recovery is not None:
+                self.recovery.relay_through(self.manager, self.cluster_acks.peer_count)
         self.connections: dict[str, Connection] = {}  # by Engine.IO sid
         #: Told of connections, events, emits and rooms (the admin UI,
         #: metrics), or None; see `observe`.
