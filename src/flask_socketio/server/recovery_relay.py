@@ -14,7 +14,10 @@ final when its window closes). No other process: no question, no wait.
 
 >>> from flask_socketio.managers import PubSubManager
 >>> from flask_socketio.server import Server
->>> sio = Server(client_manager=PubSubManager(), async_mode="threading",
+>>> class Quiet(PubSubManager):  # a message queue that carries nothing
+...     def _publish(self, data): pass
+...     def _listen(self): return iter(())
+>>> sio = Server(client_manager=Quiet(), async_mode="threading",
 ...              connection_state_recovery=True)
 >>> sio.recovery.relay is not None
 True
