@@ -25,10 +25,13 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
+import importlib  # noqa: E402
 import logging  # noqa: E402
 import socket  # noqa: E402
 
-from app import app, socketio  # noqa: E402
+# BENCH_APP picks the app module of benchmarks/ (cluster.py runs cluster_app).
+_app_module = importlib.import_module(os.environ.get("BENCH_APP", "app"))
+app, socketio = _app_module.app, _app_module.socketio
 from harness.limits import raise_open_files_limit  # noqa: E402
 
 import flask_socketio  # noqa: E402

@@ -69,6 +69,10 @@ class SocketIO(Registry, Sending):
         only emit (``SocketIO(message_queue=...)`` without an app), reach every
         client.
     :param channel: the channel name on the message queue (``'flask-socketio'``).
+    :param message_queue_options: a dict of options of the message-queue
+        manager: ``buffer_size`` (10,000 messages kept while the broker is
+        away) and ``buffer_full`` (``'drop-oldest'`` or ``'drop-newest'``),
+        ``redis_options``, Kombu's ``connection_options`` ... (docs/api.md).
     :param path: where the Socket.IO server is exposed (``'socket.io'``);
         ``resource`` is an alias.
     :param admin_ui: serve the Socket.IO Admin UI: a dict of the options of
@@ -99,6 +103,7 @@ class SocketIO(Registry, Sending):
         self.manage_session = True
         self.message_queue: str | None = None
         self.channel = "flask-socketio"
+        self.message_queue_options: dict[str, Any] = {}
         self.async_mode: str | None = None
         self.app: flask.Flask | None = None
         #: The WSGI middleware installed on the app (Flask-SocketIO's name for it).
@@ -141,6 +146,9 @@ class SocketIO(Registry, Sending):
         self.manage_session = options.pop("manage_session", self.manage_session)
         self.message_queue = options.pop("message_queue", self.message_queue)
         self.channel = options.pop("channel", self.channel)
+        self.message_queue_options = dict(
+            options.pop("message_queue_options", None) or self.message_queue_options
+        )
         for key in operations.OPTIONS:
             if key in options:
                 self.operations[key] = options.pop(key)
@@ -159,7 +167,10 @@ class SocketIO(Registry, Sending):
         if self.message_queue and "client_manager" not in server_kwargs:
             # Without an app this process only emits (a worker, a script).
             self._queue_manager = from_url(
-                self.message_queue, channel=self.channel, write_only=app is None
+                self.message_queue,
+                channel=self.channel,
+                write_only=app is None,
+                **self.message_queue_options,
             )
             # Where Flask-SocketIO keeps it (applications read it there).
             self.server_options["client_manager"] = self._queue_manager

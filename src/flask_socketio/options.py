@@ -44,7 +44,7 @@ ENGINEIO_OPTIONS = OPTION_NAMES
 #: Options of the extension itself, consumed before the server is built
 #: (the operations ones, admin_ui, metrics and health_check: see `operations`).
 EXTENSION_OPTIONS = frozenset(
-    {"manage_session", "message_queue", "channel", "path", "resource"}
+    {"manage_session", "message_queue", "message_queue_options", "channel", "path", "resource"}
     | {"admin_ui", "metrics", "health_check"}
 )
 #: Accepted so that existing code runs, with no effect: `binary` only mattered

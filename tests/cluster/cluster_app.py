@@ -1,17 +1,38 @@
-"""A bare Socket.IO server in a cluster: MESSAGE_QUEUE and CHANNEL pick the relay."""
+"""A bare Socket.IO server in a cluster: MESSAGE_QUEUE and CHANNEL pick the
+relay, MQ_OPTIONS (JSON) gives the manager's options."""
 
 from __future__ import annotations
 
+import json
 import os
 
 from flask_socketio.managers import from_url
 from flask_socketio.server import Server, WSGIApp
 
-sio = Server(
-    client_manager=from_url(os.environ["MESSAGE_QUEUE"], channel=os.environ["CHANNEL"]),
-    async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+manager = from_url(
+    os.environ["MESSAGE_QUEUE"],
+    channel=os.environ["CHANNEL"],
+    **json.loads(os.environ.get("MQ_OPTIONS", "{}")),
 )
+sio = Server(client_manager=manager, async_mode=os.environ.get("SOCKETIO_ASYNC_MODE", "threading"))
 app = WSGIApp(sio)
+
+
+@sio.on("peers")
+def peers(sid):
+    """How many other processes this one knows listen, and whether it does."""
+    return {"subscribed": manager.subscribed, "peers": len(manager.peers)}
+
+
+@sio.on("burst")
+def burst(sid, room, prefix, count):
+    """Emit `count` numbered messages to `room` (None: everyone), as fast as
+    possible; returns how many emits returned (none may raise)."""
+    done = 0
+    for n in range(count):
+        sio.emit("news", f"{prefix}-{n}", to=room)
+        done += 1
+    return done
 
 
 @sio.on("broadcast")
@@ -24,6 +45,12 @@ def broadcast(sid, data):
 def join(sid, room, who=None):
     sio.enter_room(who or sid, room)
     return "joined"
+
+
+@sio.on("leave")
+def leave(sid, room, who=None):
+    sio.leave_room(who or sid, room)
+    return "left"
 
 
 @sio.on("to_room")

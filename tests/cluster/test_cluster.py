@@ -11,6 +11,7 @@ import queue
 import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -36,7 +37,27 @@ def cluster(request, module_server_factory):
     require(port_open(port), f"{request.param} on 127.0.0.1:{port}")
     env = {"MESSAGE_QUEUE": url, "CHANNEL": f"test-{uuid.uuid4().hex[:8]}"}
     servers = [module_server_factory("tests.cluster.cluster_app:app", **env) for _ in range(2)]
+    wait_for_peers(servers)
     return servers, env
+
+
+def wait_for_peers(servers, timeout: float = 15) -> None:
+    """Wait until every process listens and knows all the others (each says
+    hello when it subscribes): no operation is lost to a startup race."""
+    deadline = time.monotonic() + timeout
+    for server in servers:
+        sio = socketio.Client(reconnection=False)
+        sio.connect(server.url, transports=["websocket"], wait_timeout=5)
+        try:
+            while True:
+                state = sio.call("peers", timeout=5)
+                if state["subscribed"] and state["peers"] >= len(servers) - 1:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{server.url} knows {state} after {timeout} s")
+                time.sleep(0.05)
+        finally:
+            sio.disconnect()
 
 
 def client(server, *events):

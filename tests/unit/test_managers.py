@@ -4,6 +4,7 @@ bus in memory, so that the relay's logic is tested without a broker)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 from collections.abc import Iterator
@@ -211,6 +212,7 @@ def test_room_changes_and_disconnects_reach_the_owner(cluster) -> None:
     assert [m["method"] for m in a.published] == ["enter_room", "close_room", "disconnect"]
     assert b.get_rooms("remote", "/") == ["remote"]  # entered, then the room closed
     a.leave_room("remote", "/", "red")
+    assert a.flush(5)
     assert a.published[-1]["method"] == "leave_room"
 
 
@@ -222,7 +224,60 @@ def test_a_bad_relay_message_is_logged_and_the_relay_goes_on(cluster, caplog) ->
     a.relay_emit(Target.of("/"), "after", [])
     assert peer_b.calls.get(timeout=5)[2] == "after"
     assert "unknown method 'teleport'" in caplog.text
-    assert "bad relay message" in caplog.text
+    assert "malformed relay message" in caplog.text
+
+
+MALFORMED = {
+    "a string as args": {"method": "emit", "event": "news", "args": "hello"},
+    "a dict as args": {"method": "emit", "event": "news", "args": {"a": 1}},
+    "no event": {"method": "emit", "args": []},
+    "a number as event": {"method": "emit", "event": 7, "args": []},
+    "a dict as room": {"method": "emit", "event": "news", "room": {"a": 1}},
+    "a list of lists as room": {"method": "emit", "event": "news", "room": [["r"]]},
+    "a number as skip_sid": {"method": "emit", "event": "news", "skip_sid": 3},
+    "a short callback": {"method": "emit", "event": "news", "callback": ["sid", "/"]},
+    "a number as namespace": {"method": "emit", "event": "news", "namespace": 1},
+    "no sid to disconnect": {"method": "disconnect", "namespace": "/"},
+    "a list as room to enter": {"method": "enter_room", "sid": "remote", "room": ["r"]},
+    "a dict as room to close": {"method": "close_room", "room": {"r": 1}},
+    "a string as ack id": {"method": "callback", "ack_id": "1", "args": []},
+    "no method": {"event": "news", "args": []},
+    "bad base64": {"method": "emit", "event": "news", "args": [{"__bytes__": "%%"}], "b64": True},
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_relay_message_is_dropped_whole_with_one_warning(cluster, caplog, case):
+    a, _, b, peer_b = cluster
+    b.connect("remote", "/", Conn("e2"))
+    caplog.set_level(logging.WARNING, "flask_socketio.managers")
+    message = {"host_id": a.host_id if case != "a string as ack id" else b.host_id,
+               **MALFORMED[case]}
+    b._receive(json.dumps(message).encode())
+    records = [r for r in caplog.records if r.name == "flask_socketio.managers"]
+    assert len(records) == 1 and records[0].levelno == logging.WARNING
+    assert "malformed relay message" in records[0].getMessage()
+    assert records[0].exc_info is None  # no traceback
+    assert peer_b.calls.empty()
+    assert b.get_rooms("remote", "/") == ["remote"]
+
+
+def test_a_remote_call_that_times_out_forgets_its_ack() -> None:
+    from flask_socketio.server import Server
+
+    bus = Bus()
+    a = BusManager(bus)
+    server = Server(client_manager=a, async_mode="threading")
+    try:
+        # "remote" is nobody here: the emit goes to the other processes, and
+        # no one answers
+        with pytest.raises(TimeoutError):
+            server.call("question", to="remote", timeout=0.2)
+        assert a.flush(5) and a.published[-1]["callback"][0] == "remote"
+        assert a._remote_acks == {}
+    finally:
+        for inbox in bus.subscribers:
+            inbox.put(None)
 
 
 def test_a_write_only_manager_never_listens() -> None:
@@ -231,9 +286,12 @@ def test_a_write_only_manager_never_listens() -> None:
     assert manager._listener is None
 
 
+MARKER_KEYS = st.sampled_from(["__bytes__", "__dict__", "b64", "_placeholder", "num"])
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text() | st.binary(),
-    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    lambda children: st.lists(children)
+    | st.dictionaries(st.text() | MARKER_KEYS, children)
+    | st.dictionaries(MARKER_KEYS, children, max_size=1),
     max_leaves=20,
 )
 
@@ -242,3 +300,26 @@ json_values = st.recursive(
 def test_relay_messages_round_trip(value: Any) -> None:
     message = {"method": "emit", "args": [value]}
     assert loads(dumps(message)) == message
+
+
+class Boom:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo should never run",))
+
+
+def test_accept_pickle_reads_plain_data_and_refuses_every_class(cluster, caplog) -> None:
+    import pickle
+
+    a, _, b, peer_b = cluster
+    b.accept_pickle = True
+    caplog.set_level(logging.WARNING, "flask_socketio.managers")
+    old = {"method": "emit", "event": "old", "data": ["pickled", b"\x01"], "namespace": "/",
+           "room": None, "skip_sid": None, "callback": None, "host_id": "old"}
+    b._receive(pickle.dumps(old))
+    kind, target, event, args, _ = peer_b.calls.get(timeout=5)
+    assert (event, args) == ("old", ["pickled", b"\x01"])
+    b._receive(pickle.dumps({**old, "data": [Boom()]}))
+    assert "refers to posix.system: refused" in caplog.text
+    assert peer_b.calls.empty()

@@ -219,8 +219,7 @@ def test_the_relay_reports_messages_failures_and_its_connection(pair, caplog) ->
         raise ConnectionError("broker gone")
 
     a._publish = broken  # type: ignore[method-assign]
-    with pytest.raises(ConnectionError):
-        a.relay_disconnect("sid", "/")
+    a.relay_disconnect("sid", "/")  # never raises for the broker: the outbox retries
     assert recorder.calls.get(timeout=5) == ("failed", "publish")
     assert not a.connected
     a._set_connected(True)

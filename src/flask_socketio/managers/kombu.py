@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
-import uuid
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from .pubsub import PubSubManager
+from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
 
 
 class KombuManager(PubSubManager[Any]):
-    """Relay through a fanout exchange; each process reads its own auto-deleted queue.
+    """Relay through a fanout exchange; each process reads its own auto-deleted
+    queue, named ``<channel>.<host_id>``.
 
     >>> mgr = KombuManager("amqp://guest:guest@127.0.0.1:5672//")  # doctest: +SKIP
+
+    Publishing waits for the broker's confirmation of each message (on
+    RabbitMQ), so that none is lost in a connection that just broke: the
+    outbox sends it again once the broker is back. `relay_options` are those
+    of `PubSubManager` (``buffer_size``, ``buffer_full``).
     """
 
     name = "kombu"
@@ -28,6 +34,7 @@ class KombuManager(PubSubManager[Any]):
         connection_options: dict[str, Any] | None = None,
         exchange_options: dict[str, Any] | None = None,
         queue_options: dict[str, Any] | None = None,
+        **relay_options: Any,
     ) -> None:
         try:
             import kombu
@@ -36,7 +43,7 @@ class KombuManager(PubSubManager[Any]):
                 "this message queue needs the kombu package: "
                 "pip install flask-socketio-native[kombu]"
             ) from exc
-        super().__init__(channel, write_only)
+        super().__init__(channel, write_only, **relay_options)
         self._kombu: Any = kombu
         self.url = url
         self.connection_options = connection_options or {}
@@ -44,42 +51,89 @@ class KombuManager(PubSubManager[Any]):
             channel, type="fanout", durable=False, **(exchange_options or {})
         )
         self.queue_options = {"durable": False, "auto_delete": True, **(queue_options or {})}
-        self._producer_connection = self._connection()
+        self._producer_connection = self._connection(confirm=True)
+        self._producer: Any = None
 
-    def _connection(self) -> Any:
-        return self._kombu.Connection(self.url, **self.connection_options)
+    def _connection(self, confirm: bool = False) -> Any:
+        options = dict(self.connection_options)
+        if confirm and self.url.startswith(("amqp", "pyamqp")):
+            options["transport_options"] = {
+                "confirm_publish": True, **options.get("transport_options", {})
+            }
+        return self._kombu.Connection(self.url, **options)
+
+    def _queue_name(self, host_id: str) -> str:
+        return f"{self.channel}.{host_id}"
 
     def _publish(self, data: bytes) -> None:
-        with self._producer_connection.Producer() as producer:
-            producer.publish(
-                data,
-                exchange=self.exchange,
-                content_type="application/json",
-                content_encoding="utf-8",
-                declare=[self.exchange],
-                retry=True,
-                retry_policy={"max_retries": 3},
-            )
-
-    def _listen(self) -> Iterator[bytes]:
-        queue = self._kombu.Queue(
-            f"{self.channel}.{uuid.uuid4().hex}", self.exchange, **self.queue_options
+        if self._producer is None:
+            self._producer = self._producer_connection.Producer(exchange=self.exchange)
+            self.exchange(self._producer.channel).declare()
+        self._producer.publish(
+            data,
+            exchange=self.exchange,
+            content_type="application/json",
+            content_encoding="utf-8",
+            retry=False,
         )
-        delay = 1.0
+
+    def _reconnect_publisher(self) -> None:
+        old = self._producer_connection
+        self._producer = None
+        try:
+            old.release()
+        except Exception:  # noqa: BLE001, S110 - it is broken already
+            pass
+        connection = self._connection(confirm=True)
+        connection.connect()
+        self._producer_connection = connection
+
+    def _listeners_ready(self, timeout: float) -> bool:
+        # Each process we know of reads its own queue: wait until every one
+        # of them has a consumer again (the broker may have lost them all).
+        deadline = self._monotonic() + timeout
+        waiting = {self._queue_name(host) for host in list(self._peers)}
         while True:
-            try:
-                with self._connection() as connection:
-                    with connection.SimpleQueue(queue) as simple_queue:
-                        self._set_connected(True)
-                        delay = 1.0
-                        while True:
-                            message = simple_queue.get(block=True)
-                            message.ack()
-                            yield message.body
-            except (OSError, self._kombu.exceptions.KombuError) as exc:
-                self._set_connected(False)
-                log.warning(
-                    "kombu listener lost its connection (%s); retrying in %.0fs", exc, delay
-                )
-                self._sleep(delay)
-                delay = min(delay * 2, 30.0)
+            for name in sorted(waiting):
+                try:
+                    channel = self._producer_connection.channel()
+                    try:
+                        _, _, consumers = channel.queue_declare(queue=name, passive=True)
+                    finally:
+                        channel.close()
+                except Exception:  # noqa: BLE001 - not declared again yet
+                    consumers = 0
+                if consumers:
+                    waiting.discard(name)
+            own = self.write_only or self._connected
+            if not waiting and own:
+                return True
+            if self._monotonic() >= deadline:
+                return False
+            self._sleep(0.05)
+
+    def _subscribe(self) -> Iterator[list[bytes]]:
+        queue = self._kombu.Queue(
+            self._queue_name(self.host_id), self.exchange, **self.queue_options
+        )
+        arrived: deque[Any] = deque()
+        with self._connection() as connection:
+            # on_message: the raw bodies, never decoded by kombu (a message
+            # it cannot decode is ours to drop, not a broken connection)
+            with connection.Consumer([queue], on_message=arrived.append):
+                self._subscribed()
+                while True:
+                    try:
+                        connection.drain_events(timeout=1.0)
+                        while len(arrived) < BATCH:  # what is at hand
+                            connection.drain_events(timeout=0)
+                    except TimeoutError:
+                        pass
+                    if not arrived:
+                        continue
+                    batch: list[bytes] = []
+                    while arrived and len(batch) < BATCH:
+                        message = arrived.popleft()
+                        message.ack()
+                        batch.append(message.body)
+                    yield batch

@@ -108,6 +108,10 @@ class Manager(Generic[M]):
             if member is not None:
                 self._sids.pop((namespace, member.eio_sid), None)
 
+    def forget_ack(self, callback: Callable[..., Any]) -> None:
+        """Forget acks of clients of other processes that would call
+        `callback` (none here: the message-queue managers have some)."""
+
     def member(self, sid: str, namespace: str) -> M | None:
         """The connection of the client `sid` on `namespace`, if it is here."""
         return self._members.get((namespace, sid))

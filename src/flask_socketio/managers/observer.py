@@ -29,8 +29,9 @@ class RelayObserver(Protocol):
         """A message of another process arrived (own messages are not counted)."""
 
     def relay_failed(self, direction: str) -> None:
-        """Publishing failed (`direction` ``"publish"``: the error reaches the
-        caller) or a message that arrived could not be handled (``"receive"``)."""
+        """Publishing failed (`direction` ``"publish"``: the outbox keeps the
+        message and tries again) or a message that arrived could not be
+        handled (``"receive"``)."""
 
     def relay_connection(self, connected: bool) -> None:
         """The listener subscribed to the message queue, or lost it."""

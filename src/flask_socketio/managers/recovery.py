@@ -240,8 +240,8 @@ class RedisRecoveryStore:
         dumps: Any = None,
         loads: Any = None,
     ) -> None:
-        from .pubsub import dumps as default_dumps
-        from .pubsub import loads as default_loads
+        from .codec import dumps as default_dumps
+        from .codec import loads as default_loads
 
         self.redis = redis
         self.key = key

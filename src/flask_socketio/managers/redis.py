@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from .pubsub import PubSubManager
+from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
 
@@ -15,6 +15,9 @@ class RedisManager(PubSubManager[Any]):
     """Relay through a Redis channel.
 
     >>> mgr = RedisManager("redis://127.0.0.1:6379/0", channel="flask-socketio")  # doctest: +SKIP
+
+    `relay_options` are those of `PubSubManager` (``buffer_size``,
+    ``buffer_full``).
     """
 
     name = "redis"
@@ -25,6 +28,7 @@ class RedisManager(PubSubManager[Any]):
         channel: str = "flask-socketio",
         write_only: bool = False,
         redis_options: dict[str, Any] | None = None,
+        **relay_options: Any,
     ) -> None:
         try:
             import redis
@@ -33,22 +37,17 @@ class RedisManager(PubSubManager[Any]):
                 "a redis:// message queue needs the redis package: "
                 "pip install flask-socketio-native[redis]"
             ) from exc
-        super().__init__(channel, write_only)
+        super().__init__(channel, write_only, **relay_options)
         self._redis_module: Any = redis
         self.url = url
         self.redis_options = redis_options or {}
-        self._redis: Any = self._redis_module.Redis.from_url(url, **self.redis_options)
+        self._redis: Any = self._client()
+
+    def _client(self) -> Any:
+        return self._redis_module.Redis.from_url(self.url, **self.redis_options)
 
     def _publish(self, data: bytes) -> None:
-        for attempt in (1, 2):
-            try:
-                self._redis.publish(self.channel, data)
-                return
-            except self._redis_module.exceptions.RedisError:
-                if attempt == 2:
-                    raise
-                log.warning("redis publish failed, reconnecting")
-                self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)
+        self._redis.publish(self.channel, data)
 
     counts_peers = True
 
@@ -60,22 +59,44 @@ class RedisManager(PubSubManager[Any]):
             return None
         return max(0, int(subscribers) - (0 if self.write_only else 1))
 
-    def _listen(self) -> Iterator[bytes]:
-        delay = 1.0
+    def _reconnect_publisher(self) -> None:
+        client = self._client()
+        client.ping()
+        self._redis = client
+
+    def _listeners_ready(self, timeout: float) -> bool:
+        # Redis counts the subscribers of the channel: everyone we know of,
+        # and ourselves unless we only write.
+        wanted = len(self._peers) + (0 if self.write_only else 1)
+        deadline = self._monotonic() + timeout
         while True:
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self.channel)
-                self._set_connected(True)
-                delay = 1.0
-                for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        yield message["data"]
-            except self._redis_module.exceptions.RedisError as exc:
-                self._set_connected(False)
-                log.warning(
-                    "redis listener lost its connection (%s); retrying in %.0fs", exc, delay
-                )
-                self._sleep(delay)
-                delay = min(delay * 2, 30.0)
-                self._redis = self._redis_module.Redis.from_url(self.url, **self.redis_options)
+                ((_, count),) = self._redis.pubsub_numsub(self.channel)
+                if int(count) >= wanted:
+                    return True
+            except self._redis_module.exceptions.RedisError:
+                pass
+            if self._monotonic() >= deadline:
+                return False
+            self._sleep(0.05)
+
+    def _subscribe(self) -> Iterator[list[bytes]]:
+        pubsub = self._client().pubsub()
+        try:
+            pubsub.subscribe(self.channel)
+            while True:
+                batch: list[bytes] = []
+                message = pubsub.get_message(timeout=1.0)
+                while message is not None:
+                    kind = message.get("type")
+                    if kind == "message":
+                        batch.append(message["data"])
+                    elif kind == "subscribe":
+                        self._subscribed()  # Redis confirmed: we hear what follows
+                    if len(batch) >= BATCH:
+                        break
+                    message = pubsub.get_message(timeout=0.0)  # what is at hand
+                if batch:
+                    yield batch
+        finally:
+            pubsub.close()

@@ -30,7 +30,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..managers import PubSubManager, Target
-from ..managers.pubsub import Message
+from ..managers.codec import Message
 from ..wire import socketio as sio
 from .acks import InlineAck
 

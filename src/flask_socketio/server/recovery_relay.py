@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..managers import PubSubManager
-from ..managers.pubsub import Message, dumps
+from ..managers.codec import Message, dumps
 from ..managers.recovery import MemoryRecoveryStore, SavedSession
 
 if TYPE_CHECKING:
