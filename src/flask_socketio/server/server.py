@@ -27,11 +27,12 @@ from urllib.parse import parse_qsl
 from .. import engine
 from .._types import Environ, StartResponse
 from ..drivers import Task, load_driver
-from ..managers import Manager, Target, to_args
+from ..managers import Manager, PubSubManager, Target, to_args
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from ..wire import socketio as sio
 from .acks import AckCollector, Acks, InlineAck, Waiter
+from .cluster_acks import ClusterAcks
 from .connection import Connection
 from .exceptions import ConnectionRefusedError
 from .observer import Observer, combine
@@ -148,6 +149,12 @@ class Server(HandlerRegistry):
             self.recovery = Recovery(
                 settings, self.driver, self.manager, self.eio.new_sid, self._disconnected_for_good
             )
+        #: Broadcast acks across the processes of a message queue, or None.
+        self.cluster_acks: ClusterAcks | None = None
+        if isinstance(self.manager, PubSubManager):
+            self.cluster_acks = ClusterAcks(self, self.manager)
+            if self.recovery is not None:
+                self.recovery.relay_through(self.manager, self.cluster_acks.peer_count)
         self.connections: dict[str, Connection] = {}  # by Engine.IO sid
         #: Told of connections, events, emits and rooms (the admin UI,
         #: metrics), or None; see `observe`.
@@ -390,10 +397,14 @@ class Server(HandlerRegistry):
         timeout: float,
         callback: Callable[[Acks], Any] | None = None,
     ) -> Acks | None:
-        """`emit_with_ack` to a `Target` (this process's clients)."""
+        """`emit_with_ack` to a `Target`: its clients here and, unless the
+        target is local, in the other processes of a message queue."""
         collector = AckCollector(self.driver)
         deadline = self.driver.monotonic() + timeout
         namespace = target.namespace
+        cluster, request = self.cluster_acks, None
+        if cluster is not None and not target.local:
+            request = cluster.ask(target, event, args, timeout, collector)
         asked: list[tuple[Connection, InlineAck]] = []
         for conn in self.manager.members(target):
             sid = conn.sids.get(namespace)
@@ -409,6 +420,8 @@ class Server(HandlerRegistry):
 
         def finish() -> Acks:
             acks = collector.result()
+            if cluster is not None and request is not None:
+                cluster.done(request)
             for conn, answer in asked:
                 conn.forget_ack(answer)  # late answers go nowhere
             return acks
