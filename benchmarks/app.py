@@ -13,9 +13,13 @@ It uses only the public Flask-SocketIO API. The load generator talks to it:
 - ``GET /health``           -> 200 once the server accepts requests
 
 ``BENCH_METRICS=1`` turns on our Prometheus metrics (``metrics=True``, on
-``/metrics``) and ``BENCH_ADMIN=production|development`` our admin UI
-(``auth=False``), to measure what they cost (docs/performance.md); neither
-exists in Flask-SocketIO, so the reference ignores them.
+``/metrics``), ``BENCH_ADMIN=production|development`` our admin UI
+(``auth=False``) and ``BENCH_RECOVERY=1`` connection state recovery, to
+measure what they cost (docs/performance.md); none exists in
+Flask-SocketIO, so the reference ignores them. ``BENCH_MESSAGE_QUEUE=URL``
+relays through a message queue (a channel of the process's own), as a
+one-process cluster: with Redis and ``BENCH_RECOVERY=1``, recovery keeps
+its log in Redis.
 """
 
 import importlib.util
@@ -39,6 +43,11 @@ if importlib.util.find_spec("flask_socketio.operations") is not None:  # ours
         operations["metrics"] = True
     if os.environ.get("BENCH_ADMIN"):
         operations["admin_ui"] = {"auth": False, "mode": os.environ["BENCH_ADMIN"]}
+    if os.environ.get("BENCH_RECOVERY"):
+        operations["connection_state_recovery"] = True
+if os.environ.get("BENCH_MESSAGE_QUEUE"):
+    operations["message_queue"] = os.environ["BENCH_MESSAGE_QUEUE"]
+    operations["channel"] = f"bench-{os.getpid()}"
 
 app = Flask(__name__)
 socketio = SocketIO(

@@ -72,13 +72,16 @@ class LiveServer:
 
 
 def start_server(app: str, log_path: Path, async_mode: str = "threading",
-                 env: dict[str, str] | None = None, timeout: float = 20) -> LiveServer:
-    """Run ``python -m tests.serve app`` and wait for the port it prints."""
+                 env: dict[str, str] | None = None, timeout: float = 20,
+                 port: int = 0) -> LiveServer:
+    """Run ``python -m tests.serve app`` and wait for the port it prints
+    (`port` 0: an ephemeral one)."""
     full_env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}",
                 "PYTHONUNBUFFERED": "1", **(env or {})}
     log_file = open(log_path, "wb")  # noqa: SIM115 - lives as long as the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.serve", app, "--async-mode", async_mode],
+        [sys.executable, "-m", "tests.serve", app, "--async-mode", async_mode,
+         "--port", str(port)],
         cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=log_file,
     )
     deadline = time.monotonic() + timeout

@@ -1,6 +1,6 @@
 """Start a test app on 127.0.0.1 and an ephemeral port; print the port.
 
-    python -m tests.serve tests.integration.apps.protocol_app:app [--async-mode MODE]
+    python -m tests.serve tests.integration.apps.protocol_app:app [--async-mode MODE] [--port N]
 
 MODE is one of:
 
@@ -10,10 +10,11 @@ MODE is one of:
 - ``gevent-websocket``: the same, with gevent-websocket's ``WebSocketHandler``
   answering upgrades (the app runs in the gevent async mode).
 
-Add ``--no-patch`` to run a green mode without monkey patching. The app is a
-WSGI callable (a Flask app, or a Socket.IO WSGIApp) and reads its async mode
-from ``SOCKETIO_ASYNC_MODE``. The first line written to stdout is
-``PORT <n>``: the fixture reads it.
+``--port`` binds that port instead of an ephemeral one (the protocol suites
+of tests/conformance need 3000). Add ``--no-patch`` to run a green mode
+without monkey patching. The app is a WSGI callable (a Flask app, or a
+Socket.IO WSGIApp) and reads its async mode from ``SOCKETIO_ASYNC_MODE``.
+The first line written to stdout is ``PORT <n>``: the fixture reads it.
 """
 
 from __future__ import annotations
@@ -55,22 +56,22 @@ def load(spec: str):
     return getattr(module, attr or "app")
 
 
-def serve_threading(app) -> None:
+def serve_threading(app, port: int = 0) -> None:
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     print("PORT", server.server_port, flush=True)
     server.serve_forever()
 
 
-def serve_eventlet(app) -> None:
+def serve_eventlet(app, port: int = 0) -> None:
     import eventlet
     import eventlet.wsgi
 
     from flask_socketio.drivers._green import no_delay
     from flask_socketio.drivers.eventlet import DEFAULT_MAX_CONNECTIONS
 
-    listener = eventlet.listen(("127.0.0.1", 0))
+    listener = eventlet.listen(("127.0.0.1", port))
     no_delay(listener)
     print("PORT", listener.getsockname()[1], flush=True)
     eventlet.wsgi.server(
@@ -78,12 +79,12 @@ def serve_eventlet(app) -> None:
     )
 
 
-def serve_gevent(app, handler_class) -> None:
+def serve_gevent(app, handler_class, port: int = 0) -> None:
     from gevent import pywsgi
 
     from flask_socketio.drivers._green import no_delay
 
-    server = pywsgi.WSGIServer(("127.0.0.1", 0), app, log=None, handler_class=handler_class)
+    server = pywsgi.WSGIServer(("127.0.0.1", port), app, log=None, handler_class=handler_class)
     server.init_socket()
     no_delay(server.socket)  # as socketio.run() and gunicorn do
     server.start()
@@ -95,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("app")
     parser.add_argument("--async-mode", choices=MODES, default=_MODE)
+    parser.add_argument("--port", type=int, default=0, help="0: an ephemeral port")
     parser.add_argument("--no-patch", action="store_true", help="run a green mode unpatched")
     args = parser.parse_args()
     os.environ["SOCKETIO_ASYNC_MODE"] = "gevent" if args.async_mode.startswith("gevent") else (
@@ -102,17 +104,19 @@ def main() -> None:
     )
     app = load(args.app)
     if args.async_mode == "threading":
-        serve_threading(app)
+        serve_threading(app, args.port)
     elif args.async_mode == "eventlet":
-        serve_eventlet(app)
+        serve_eventlet(app, args.port)
     elif args.async_mode == "gevent":
         from flask_socketio.drivers.gevent import WSGIHandler
 
-        serve_gevent(app, WSGIHandler)
+        serve_gevent(app, WSGIHandler, args.port)
     else:
         from geventwebsocket.handler import WebSocketHandler
 
-        serve_gevent(app, WebSocketHandler)
+        from flask_socketio.drivers.gevent import answering_connection_close
+
+        serve_gevent(app, answering_connection_close(WebSocketHandler), args.port)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Users pick a name, join and leave rooms, talk to a room, and send private
 messages to one user (addressed by the sid of their connection, which is
-also their personal room).
+also their personal room). A dropped connection is recovered: the messages
+sent while a user was away arrive when it comes back.
 
     make demo                      # http://127.0.0.1:5000
     PORT=5001 python examples/chat/app.py
@@ -29,7 +30,11 @@ CLIENT_DIR = HERE / "node_modules" / "socket.io-client" / "dist"
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "change me in production")
-socketio = SocketIO(app, async_mode="gevent")
+# A user whose connection drops for a moment (a network blip, a phone changing
+# networks) comes back with the same sid, rooms and name, and gets the
+# messages sent meanwhile; the disconnect handler runs only if it does not
+# come back within two minutes (see docs/recovery.md).
+socketio = SocketIO(app, async_mode="gevent", connection_state_recovery=True)
 
 users: dict[str, str] = {}  # sid -> username
 

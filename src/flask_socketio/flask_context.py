@@ -172,6 +172,11 @@ class EventDispatcher:
             previous = conn.recovered_from(namespace)
             if previous is not None and isinstance(previous.app_state, FlaskConnection):
                 state.session = previous.app_state.session  # it came back: its session too
+            else:
+                carried = getattr(previous, "flask_session", None)
+                if isinstance(carried, dict):
+                    # It came back from another process, with its session's data.
+                    state.session = ManagedSession(carried)
         manage_session = socketio.manage_session
         forked = state.session if manage_session else None
         ctx = EventRequestContext.for_event(state, environ, forked)

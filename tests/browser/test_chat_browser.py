@@ -85,3 +85,28 @@ def test_two_browsers_chat(chat_server, tmp_path):
     if keep:
         for name in ("alice", "bob"):
             shutil.copy(f"{prefix}-{name}.png", Path(keep) / f"chat-{name}.png")
+
+
+def test_the_chat_survives_a_dropped_connection(chat_server, tmp_path):
+    prefix = tmp_path / "recovery"
+    result = subprocess.run(
+        ["node", str(HERE / "chat_recovery.mjs"), chat_server, str(prefix)],
+        cwd=HERE, capture_output=True, text=True, timeout=90,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["after"] == {"sid": summary["sid"], "recovered": True}
+    assert summary["status"].startswith("reconnected, nothing lost")
+    chat = [line for line in summary["log"] if line.startswith("[lobby]")]
+    assert chat == [
+        "[lobby] bob: before the blip",
+        "[lobby] bob: while you were away 1",
+        "[lobby] bob: while you were away 2",
+        "[lobby] bob: while you were away 3",
+        "[lobby] alice: back again",
+        "[lobby] bob: welcome back",
+    ]
+    # Bob never saw alice leave.
+    assert "alice" in summary["bobUsers"]
+    width, height, pixels = png_pixels(Path(f"{prefix}-alice.png"))
+    assert (width, height) == (900, 500) and len(set(pixels[::97])) > 10

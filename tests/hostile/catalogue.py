@@ -481,9 +481,7 @@ def _entries() -> list[Entry]:
         "(?i)probe|failed.*upgrade")
     add("upgrade-twice", g, "after an upgrade: a polling GET, and a second websocket on the "
         "same sid", "websocket", 4, polling_after_upgrade,
-        per_mode("GET 400/3, second websocket 400/3, websocket open",
-                 "GET 400/3, second websocket 101 close*, websocket open"),
-        "(?i)upgrade")
+        "GET 400/3, second websocket 101 close*, websocket open", "(?i)upgrade")
 
     # Cross-origin requests.
     g = "origin"

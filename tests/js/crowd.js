@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 'use strict';
 // Many socket.io-client 4.x sockets answering the server's "vote" requests:
-//   node crowd.js URL COUNT ROOM LATE_MS
-// Socket i never answers when i % 10 == 0, answers after LATE_MS when
-// i % 10 == 1, at once otherwise (with [i]). Once every socket has joined ROOM
-// it prints one JSON line {"never": [sids], "late": [sids], "prompt": [sids],
-// "index": {sid: i}}, then runs until stdin closes.
+//   node crowd.js URL[,URL...] COUNT ROOM LATE_MS
+// Socket i connects to the (i % number of URLs)th URL. It never answers when
+// i % 10 == 0, answers after LATE_MS when i % 10 == 1, at once otherwise
+// (with [i]). The sockets that answer also join ROOM-answering. Once every
+// socket has joined ROOM it prints one JSON line {"never": [sids], "late":
+// [sids], "prompt": [sids], "index": {sid: i}}, then runs until stdin closes.
 const { io } = require('socket.io-client');
 
-const [url, countArg, room, lateArg] = process.argv.slice(2);
+const [urlArg, countArg, room, lateArg] = process.argv.slice(2);
+const urls = urlArg.split(',');
 const count = Number(countArg);
 const lateMs = Number(lateArg);
 const groups = { never: [], late: [], prompt: [] };
@@ -17,7 +19,7 @@ const sockets = [];
 let joined = 0;
 
 function open(i) {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(urls[i % urls.length], { transports: ['websocket'], reconnection: false, forceNew: true });
   sockets.push(socket);
   socket.on('vote', (question, ack) => {
     if (i % 10 === 0) return;
@@ -25,6 +27,7 @@ function open(i) {
     else ack(i);
   });
   socket.on('connect', () => {
+    if (i % 10 !== 0) socket.emit('join', `${room}-answering`);
     socket.emit('join', room, () => {
       index[socket.id] = i;
       groups[i % 10 === 0 ? 'never' : i % 10 === 1 ? 'late' : 'prompt'].push(socket.id);

@@ -201,13 +201,27 @@ def server() -> Server:
     return sio
 
 
-def test_an_empty_message_closes_the_session_with_a_warning(server, caplog) -> None:
+def test_an_empty_message_reaches_the_decoder_as_text_and_closes_the_session(
+    server, caplog
+) -> None:
     session = open_session(server)
     session.receive(eio.Packet(eio.MESSAGE, "0"))
     caplog.set_level(logging.WARNING)
     session.receive(eio.Packet(eio.MESSAGE, None))
-    assert session.closed and "empty message packet" in caplog.text
+    assert session.closed and "malformed Socket.IO packet" in caplog.text
     assert session.sid not in server.eio.sessions
+
+
+def test_a_bare_engine_echoes_an_empty_message() -> None:
+    from flask_socketio.drivers import load_driver
+    from flask_socketio.engine import Server as Engine
+
+    engine = Engine(load_driver("threading"))
+    session = Session(engine.new_sid(), 4, engine.config, engine.driver, engine.forget)
+    assert engine.add_session(session, {"QUERY_STRING": ""})
+    session.receive(eio.decode_packet("4", 4))
+    assert not session.closed and [p.text(4) for p in session.queue] == ["4"]
+    session.close()
 
 
 packets = st.builds(

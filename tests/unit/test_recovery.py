@@ -93,3 +93,55 @@ def test_ack_collector_ignores_late_and_unexpected_answers() -> None:
     empty = AckCollector(load_driver("threading"))
     empty.sealed()
     assert empty.done.is_set() and empty.result().complete
+
+
+def test_the_collector_waits_for_the_reports_of_the_other_processes() -> None:
+    collector = AckCollector(load_driver("threading"))
+    collector.await_reports(2)
+    collector.expect("a")("here")
+    collector.sealed()
+    assert not collector.done.is_set()  # two processes have not reported yet
+    collector.answer("c", ["early"], remote=True)  # before its process's report
+    collector.reported(["c", "d"])
+    assert not collector.done.is_set()
+    collector.reported([])  # a process with nobody to ask
+    assert not collector.done.is_set()  # d is still out
+    collector.answer("d", ["late"], remote=True)
+    assert collector.done.is_set()
+    acks = collector.result()
+    assert dict(acks) == {"a": ["here"], "c": ["early"], "d": ["late"]} and acks.complete
+
+
+def test_the_store_option_picks_memory_or_redis_and_refuses_nonsense() -> None:
+    from flask_socketio.managers import Manager
+    from flask_socketio.managers.recovery import MemoryRecoveryStore
+    from flask_socketio.server.recovery import make_store
+
+    with pytest.raises(ValueError, match="store"):
+        RecoverySettings.from_option({"store": "mongo"})
+    redis_only = RecoverySettings.from_option({"store": "redis"})
+    assert redis_only is not None
+    with pytest.raises(ValueError, match="redis:// message_queue"):
+        make_store(redis_only, Manager())
+    auto = RecoverySettings.from_option(True)
+    assert auto is not None and isinstance(make_store(auto, Manager()), MemoryRecoveryStore)
+    # Chosen from the message queue (nothing connects yet).
+    from flask_socketio.managers import from_url
+    from flask_socketio.managers.recovery import RedisRecoveryStore
+
+    redis_queue = from_url("redis://127.0.0.1:6379/0", channel="c", write_only=True)
+    store = make_store(auto, redis_queue)
+    assert isinstance(store, RedisRecoveryStore) and store.key == "c:recovery"
+    rabbit = from_url("amqp://guest:guest@127.0.0.1:5672//", write_only=True)
+    assert isinstance(make_store(auto, rabbit), MemoryRecoveryStore)
+    memory = RecoverySettings.from_option({"store": "memory"})
+    assert memory is not None and isinstance(make_store(memory, redis_queue), MemoryRecoveryStore)
+
+
+def test_a_session_that_cannot_be_recovered_expires_as_final() -> None:
+    store = MemoryRecoveryStore(max_disconnection_duration=5, max_missed=1)
+    session = saved(store, now=0.0)
+    for n in range(3):
+        store.append("/", None, frozenset(), [n], now=1.0)
+    assert store.restore("p", None, now=2.0) is None  # missed too much
+    assert store.expired(now=6.0) == [session]  # its disconnect handler runs then

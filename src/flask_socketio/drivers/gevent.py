@@ -135,14 +135,17 @@ class Driver(GreenDriver):
         SSL options (``certfile``, ``keyfile``, ``ca_certs``, ``ssl_context``,
         ...) and the other options go to ``gevent.pywsgi.WSGIServer``;
         ``handler_class`` replaces `WSGIHandler` (gevent-websocket's
-        ``WebSocketHandler`` works too). Once listening, `started` gets the
+        ``WebSocketHandler`` works too; either answers ``Connection: close``
+        when it closes, see `AnswersConnectionClose`). Once listening, `started` gets the
         function that stops the server: it stops accepting, gives the open
         connections a second to end, and `serve` returns.
         """
         self.warn_serving_unpatched()
         ssl_args = ssl_options(options)  # without server_side and unset ones
         options = {**options, **ssl_args}
-        options.setdefault("handler_class", WSGIHandler)
+        options["handler_class"] = answering_connection_close(
+            options.get("handler_class", WSGIHandler)
+        )
         options.setdefault("backlog", 2048)  # gevent's default of 256 drops reconnect bursts
 
         def run() -> None:
@@ -159,7 +162,46 @@ class Driver(GreenDriver):
         run_maybe_reloading(run, use_reloader, reloader_options)
 
 
-class WSGIHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
+class AnswersConnectionClose:
+    """A pywsgi handler mixin: when the handler will close the connection
+    after this response (the client asked with ``Connection: close``), the
+    response says so. pywsgi honours the client's header without sending it
+    back, and a keep-alive client (Node's agent) then reuses a dead socket
+    ("socket hang up").
+
+    >>> from geventwebsocket.handler import WebSocketHandler  # doctest: +SKIP
+    >>> class Handler(AnswersConnectionClose, WebSocketHandler):  # doctest: +SKIP
+    ...     pass
+    """
+
+    close_connection: bool
+    connection_upgraded: bool
+    request_version: str
+    response_headers: list[tuple[Any, Any]]
+
+    def finalize_headers(self) -> None:
+        super().finalize_headers()  # type: ignore[misc]
+        if (
+            self.close_connection
+            and not self.connection_upgraded
+            and self.request_version != "HTTP/1.0"  # pywsgi answers that one itself
+            and not any(
+                (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+                == "connection"
+                for name, _ in self.response_headers
+            )
+        ):
+            self.response_headers.append((b"Connection", b"close"))
+
+
+def answering_connection_close(handler_class: type) -> type:
+    """`handler_class` with `AnswersConnectionClose` mixed in (if it is not yet)."""
+    if issubclass(handler_class, AnswersConnectionClose):
+        return handler_class
+    return type(handler_class.__name__, (AnswersConnectionClose, handler_class), {})
+
+
+class WSGIHandler(AnswersConnectionClose, pywsgi.WSGIHandler):  # type: ignore[misc]
     """pywsgi's request handler, handing the application the client's socket."""
 
     def MessageClass(self, rfile: Any, *args: Any) -> Any:  # noqa: N802 - pywsgi's name

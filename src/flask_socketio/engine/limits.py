@@ -93,8 +93,9 @@ class AddressLimits:
             if entry is not None:
                 entry.sessions = max(0, entry.sessions - 1)
 
-    def prune(self, now: float) -> None:
-        """Forget the addresses with no session and nothing recent."""
+    def prune(self, now: float) -> int:
+        """Forget the addresses with no session and nothing recent; the
+        number of addresses kept."""
         with self._lock:
             idle = [
                 address
@@ -105,3 +106,4 @@ class AddressLimits:
             ]
             for address in idle:
                 del self._addresses[address]
+            return len(self._addresses)

@@ -21,14 +21,15 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, parse_qsl
 
 from .._types import Environ, StartResponse
-from ..drivers import Driver, Task
+from ..drivers import Driver
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from . import http
 from .config import OPTION_NAMES, EngineConfig
+from .deadlines import Deadlines
 from .limits import AddressLimits
 from .observer import EngineObserver
-from .session import BusyError, Session, SessionHandler
+from .session import BusyError, Session, SessionHandler, SwitchedError
 from .state import (
     FAIL,
     REPLY_PROBE,
@@ -51,6 +52,12 @@ EIO3_REFUSED_HINT = (
     "EIO=3 clients (socket.io-client 1.x/2.x, python-socketio 4.x) are refused because "
     "allow_eio3=False; this server speaks EIO=4 (socket.io-client 3.x/4.x, python-socketio 5.x)"
 )
+
+
+#: Seconds during which the GET of a polling session closed with no GET
+#: waiting still gets what it would have got waiting: the close packet (the
+#: server closed it), or a noop (a GET that raced its client's POST "1").
+LAST_GET_WINDOW = 1.0
 
 
 class Listener(Protocol):
@@ -121,6 +128,12 @@ def make_logger(option: bool | logging.Logger, name: str) -> logging.Logger:
     return logger
 
 
+def _reader_patience(config: EngineConfig) -> float:
+    """Seconds a websocket reader may stay busy in a handler before another
+    task reads on: a fraction of the heartbeat, between 50 ms and 1 s."""
+    return max(0.05, min(1.0, config.ping_interval / 5, config.ping_timeout / 5))
+
+
 class Server:
     """Engine.IO server. `options` are those of `EngineConfig`.
 
@@ -142,15 +155,15 @@ class Server:
         self.logger.info("Server initialized for %s.", driver.name)
         self.listener: Listener = listener or _EchoListener()
         self.sessions: dict[str, Session] = {}
+        # Sessions closed over polling with no GET waiting, and until when
+        # their next GET gets what a waiting one would have (see `last_get`).
+        self._closing: dict[str, tuple[Session, float]] = {}
         config = self.config
         self.limits = AddressLimits(
             config.max_connections_per_address, config.handshakes_per_second_per_address
         )
-        self._reaper: Task | None = None
-        self._reaper_lock = driver.Lock()
-        # Seconds a websocket reader may stay busy in a handler before another
-        # task reads on (set with the reaper's period when it starts).
-        self.reader_patience = 1.0
+        #: Every session's next deadline, and the one task that acts on them.
+        self.deadlines = Deadlines(driver, _reader_patience(config), self._keep_house)
         self._stopping = False
         #: Told of sessions and packets (metrics, the admin UI), or None; see `observe`.
         self.observer: EngineObserver | None = None
@@ -202,6 +215,13 @@ class Server:
         self.config = config = EngineConfig.build(self.config, **options)
         self.limits.max_connections = config.max_connections_per_address
         self.limits.rate = config.handshakes_per_second_per_address
+        self.deadlines.patience = _reader_patience(config)
+
+    @property
+    def reader_patience(self) -> float:
+        """Seconds a websocket reader may stay busy in a handler before
+        another task reads on."""
+        return self.deadlines.patience
 
     # -- sessions -----------------------------------------------------------
 
@@ -221,7 +241,8 @@ class Server:
         if not session.in_process:
             session.address = environ.get("REMOTE_ADDR") or "-"
             self.limits.opened(session.address)
-            self._start_reaper()
+            session.deadlines = self.deadlines
+            self.deadlines.schedule(session, session.next_deadline(self.reader_patience))
         if self.observer is not None:
             session.observer = self.observer
             self.observer.session_opened(session, environ)
@@ -242,6 +263,10 @@ class Server:
             del self.sessions[session.sid]
             if session.address is not None:
                 self.limits.closed(session.address)
+            if session.last_get_owed:
+                now = self.driver.monotonic()
+                self._prune_closing(now)
+                self._closing[session.sid] = (session, now + LAST_GET_WINDOW)
         if self.observer is not None:
             self.observer.session_closed(session, reason)
 
@@ -252,35 +277,63 @@ class Server:
             if session is not None:
                 session.close(SERVER_DISCONNECT)
 
-    def _start_reaper(self) -> None:
-        if self._reaper is not None:
-            return
-        with self._reaper_lock:
-            if self._reaper is None:
-                self._reaper = self.driver.spawn(self._reap)
+    def _keep_house(self, now: float) -> bool:
+        """What the deadline task does now and then: forget the per-address
+        counts nobody needs; True while some are left."""
+        return self.limits.prune(now) > 0
 
-    def _reap(self) -> None:
-        """One task checks every session's deadlines: no timer per connection."""
-        config = self.config
-        tick = max(0.05, min(1.0, config.ping_interval / 5, config.ping_timeout / 5))
-        # A websocket reader busy in a handler for a tick or two gets relieved.
-        self.reader_patience = tick
-        while not self._stopping:
-            self.driver.sleep(tick)
-            now = self.driver.monotonic()
-            self.limits.prune(now)
-            for session in list(self.sessions.values()):
-                if session.in_process:
-                    continue
-                try:
-                    session.apply_deadlines(now, tick)
-                except Exception:
-                    log.exception("%s: error while checking deadlines", session.sid)
+    def _prune_closing(self, now: float) -> None:
+        closing = self._closing
+        while closing:
+            sid, (_, until) = next(iter(closing.items()))
+            if until > now:
+                return
+            closing.pop(sid, None)
+
+    def _closing_session(self, sid: str) -> Session | None:
+        entry = self._closing.get(sid)
+        if entry is None:
+            return None
+        if self.driver.monotonic() >= entry[1]:
+            self._closing.pop(sid, None)
+            return None
+        return entry[0]
+
+    def last_get(self, sid: str) -> tuple[Session, list[eio.Packet]] | None:
+        """For a GET of the session `sid`, closed less than `LAST_GET_WINDOW`
+        seconds ago over polling while no GET waited: the packets a waiting
+        GET would have got (the close packet when the server closed it, a
+        noop when the client did: its GET and its POST "1" race on two
+        connections); the first GET only, whether it came before or after
+        the close (`Session.poll` takes it too)."""
+        session = self._closing_session(sid)
+        if session is None:
+            return None
+        self._closing.pop(sid, None)
+        with session.lock:
+            if not session.last_get_owed:
+                return None
+            session.last_get_owed = False
+            packets = list(session.queue)
+            session.queue.clear()
+            session.queued_bytes = 0
+        return session, packets or [eio.Packet(eio.NOOP)]
+
+    def _closing_by_server(self, sid: str) -> bool:
+        """Whether `sid` is a session the server closed, whose close packet
+        waits for the client's next GET: its POSTs meanwhile are accepted and
+        ignored, as the reference server does."""
+        session = self._closing_session(sid)
+        if session is None:
+            return False
+        with session.lock:
+            return session.last_get_owed and any(p.type == eio.CLOSE for p in session.queue)
 
     def shutdown(self) -> None:
         """Close every session and stop the deadline task."""
         self._stopping = True
         self.disconnect()
+        self.deadlines.stop()
 
     def _live_session(self, sid: str) -> Session | None:
         """The session `sid` if it exists, is reachable over HTTP and has not
@@ -345,6 +398,16 @@ class Server:
             return self._handshake(environ, start_response, version, b64, jsonp, cors)
 
         session = self._live_session(sid)
+        if session is None and transport == "polling" and sid in self._closing:
+            if method == "GET":
+                last = self.last_get(sid)
+                if last is not None and last[0].version == version:
+                    body, content_type = eio.encode_payload(
+                        last[1], version, last[0].b64, jsonp, _reads_binary_only(environ)
+                    )
+                    return http.ok(start_response, body, content_type, list(cors))
+            elif method == "POST" and self._closing_by_server(sid):
+                return http.ok(start_response, b"ok", "text/html", list(cors))
         if session is None and transport != WEBSOCKET and self.unknown_session is not None:
             answer = self.unknown_session(environ, start_response, sid)
             if answer is not None:
@@ -357,7 +420,13 @@ class Server:
             if problem is None and not config.allow_upgrades:
                 problem = "upgrades are not allowed (allow_upgrades=False)"
             if problem is None and not session.begin_upgrade():
-                problem = "the session is on websocket already, or upgrading"
+                # As the reference server does: accepted, and closed at once.
+                log.info(
+                    "%s: upgrade refused: the session is on websocket already, or "
+                    "upgrading; websocket closed",
+                    session.sid,
+                )
+                return self._close_websocket(environ, start_response)
             if problem is not None:
                 log.info("%s: upgrade refused: %s", session.sid, problem)
                 return http.error(start_response, http.BAD_REQUEST, cors)
@@ -433,6 +502,9 @@ class Server:
         except BusyError:
             log.info("%s: second GET while one is pending, closing", session.sid)
             session.close(TRANSPORT_ERROR)
+            return http.error(start_response, http.BAD_REQUEST, cors)
+        except SwitchedError:
+            log.info("%s: polling request for a session on websocket, refused", session.sid)
             return http.error(start_response, http.BAD_REQUEST, cors)
         body, content_type = eio.encode_payload(
             packets, session.version, session.b64, jsonp, _reads_binary_only(environ)
@@ -543,6 +615,23 @@ class Server:
             ws.close()
         return self._done(start_response, ws)
 
+    def _close_websocket(
+        self, environ: Environ, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Accept a websocket (101) and close it at once."""
+        taken = self.driver.take_socket(environ)
+        if taken is None:
+            return http.error(start_response, http.BAD_REQUEST)
+        ws = WebSocket.accept(
+            environ,
+            taken,
+            self.config.max_http_buffer_size,
+            self.driver.Lock(),
+            self.driver.nonblocking_send,
+        )
+        ws.close()
+        return self._done(start_response, ws)
+
     def _upgrade(self, session: Session, ws: WebSocket, b64: bool) -> bool:
         """Hold the upgrade dialogue on `ws`; True once the session moved to it."""
         upgrade = Upgrade()
@@ -564,7 +653,7 @@ class Server:
                 if step == REPLY_PROBE:
                     ws.send(eio.Packet(eio.PONG, "probe").text(session.version))
                     # A pending GET returns, so that the client stops polling.
-                    session.send(eio.Packet(eio.NOOP))
+                    session.probed()
         except OSError:
             session.abort_upgrade()
             return False

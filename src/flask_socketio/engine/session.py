@@ -10,11 +10,12 @@ end to the `on_close` callback.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from ..drivers import Driver, Event, Task
 from ..wire import ProtocolError
@@ -32,9 +33,14 @@ from .state import (
     SLOW_CONSUMER,
     TRANSPORT_CLOSE,
     TRANSPORT_ERROR,
+    UPGRADING,
+    WEBSOCKET,
     SessionState,
 )
 from .websocket import MessageTooBig, WebSocket, frame_message
+
+if TYPE_CHECKING:
+    from .deadlines import Deadlines
 
 log = logging.getLogger("flask_socketio.engine")
 
@@ -74,8 +80,17 @@ def _size(packet: eio.Packet) -> int:
     return 1 if data is None else len(data) + 1
 
 
+#: Seconds after the probe that a GET which came during an upgrade is ended
+#: with a noop (the reference server checks every 100 ms).
+PROBE_CHECK = 0.1
+
+
 class BusyError(Exception):
     """A second GET (or POST) arrived while one was in progress."""
+
+
+class SwitchedError(Exception):
+    """A GET of a session that moved to its websocket (the client gets 400)."""
 
 
 def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
@@ -133,6 +148,11 @@ class Session:
         "address",
         "logger",
         "observer",
+        "deadlines",
+        "deadline_at",
+        "upgrade_began",
+        "probed_at",
+        "last_get_owed",
         "__weakref__",
     )
 
@@ -184,6 +204,17 @@ class Session:
         self.logger: logging.Logger | None = None
         #: Told of packets in and out (the engine's observer), or None.
         self.observer: EngineObserver | None = None
+        #: The engine's deadline task (None in process), and when it will
+        #: next look at this session (see `Deadlines.schedule`).
+        self.deadlines: Deadlines | None = None
+        self.deadline_at = math.inf
+        # When the upgrade in progress began, and when its probe was answered:
+        # a GET waiting meanwhile ends with a noop (see `poll`).
+        self.upgrade_began = math.inf
+        self.probed_at: float | None = None
+        #: The session closed over polling with no GET waiting: its next GET
+        #: gets what it would have got waiting (see `Server.last_get`), once.
+        self.last_get_owed = False
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} EIO={self.version} {self.transport}>"
@@ -357,22 +388,73 @@ class Session:
     # -- polling ------------------------------------------------------------
 
     def poll(self, timeout: float) -> list[eio.Packet]:
-        """Wait for queued packets (a long-polling GET) and take them all."""
+        """Wait for queued packets (a long-polling GET) and take them all.
+
+        Protocol v4: the GET waits until something is queued or its session's
+        next deadline, and sends the ping itself when that is due (so that an
+        idle GET is answered with the ping, on time, not with a noop).
+        Protocol v3 (the client pings): at most `timeout` seconds, then a noop.
+
+        During an upgrade, a noop ends the GET (the client stops polling)
+        when the websocket's probe is answered, if the GET was waiting
+        before the upgrade began, else `PROBE_CHECK` seconds after the probe
+        (the reference server's check interval), unless the switch comes
+        first; nothing is queued for a GET that is not there. The switch is
+        atomic: a GET waiting when it happens, or arriving after, raises
+        `SwitchedError`, and what was queued goes to the websocket.
+        """
+        monotonic = self.driver.monotonic
         with self.lock:
+            if self.state.phase == WEBSOCKET:
+                raise SwitchedError("the session is on its websocket")
             if self.polling:
                 raise BusyError("a GET is already pending")
             self.polling = True
+            started = monotonic()
+        give_up = started + timeout if self.version == 3 else math.inf
         try:
             wake = self.wake
             if wake is None:
                 wake = self.wake = self.driver.Event()
-            if not self.queue and not self.state.closed:
-                wake.wait(timeout)
-            with self.lock:
-                packets = list(self.queue)
-                self.queue.clear()
-                self.queued_bytes = 0
-                wake.clear()
+            while True:
+                overdue = False
+                with self.lock:
+                    state = self.state
+                    now = monotonic()
+                    if state.phase == WEBSOCKET:
+                        raise SwitchedError("the session moved to its websocket")
+                    if not self.queue and not state.closed:
+                        due = state.due(now)
+                        if due == PING:
+                            # Under the lock: the deadline task cannot ping too.
+                            state.ping_sent(now)
+                            ping = eio.Packet(eio.PING)
+                            if self.logger is not None:
+                                self._log_packet("Sending", ping)
+                            self._enqueue((ping,))
+                        elif due is not None:
+                            overdue = True
+                    ends = give_up
+                    if self.probed_at is not None and state.phase == UPGRADING:
+                        early = started < self.upgrade_began
+                        ends = min(ends, self.probed_at + (0 if early else PROBE_CHECK))
+                    if self.queue or state.closed or now >= ends:
+                        # This GET is the one a client's close owed a noop.
+                        self.last_get_owed = False
+                        packets = list(self.queue)
+                        self.queue.clear()
+                        self.queued_bytes = 0
+                        wake.clear()
+                        if state.pong_deadline is not None:
+                            if any(packet.type == eio.PING for packet in packets):
+                                state.ping_delivered(now)
+                        break
+                    wake.clear()
+                    wait = min(state.next_deadline(), ends) - now
+                if overdue:
+                    self.apply_deadlines(now)
+                else:
+                    wake.wait(max(wait, 0.0))
         finally:
             self.polling = False
         return packets or [eio.Packet(eio.NOOP)]
@@ -403,11 +485,10 @@ class Session:
             self.state.heard(self.driver.monotonic())
         if kind == eio.MESSAGE:
             data = packet.data
-            if data is None:
-                log.warning("%s: empty message packet, closing", self.sid)
-                self.close(TRANSPORT_ERROR, notify=False)
-                return
-            self.handler.message(data, inline)
+            # An empty message ("4") is a message, as the reference server
+            # has it: the layer above gets "" (never None), which a bare
+            # engine echoes and the Socket.IO decoder refuses as malformed.
+            self.handler.message("" if data is None else data, inline)
         elif kind == eio.PING and self.version == 3:
             self.send(eio.Packet(eio.PONG, packet.data))
         elif kind == eio.PONG and self.version == 4:
@@ -502,6 +583,8 @@ class Session:
             self.close(TRANSPORT_ERROR, notify=False)
             return False
         self.busy_since = self.driver.monotonic()
+        if self.deadlines is not None:
+            self.deadlines.reader_busy(self)
         if self.observer is not None:
             self.observer.packets_received(self, 1, len(message))
         self.receive(packet, inline=True)
@@ -547,20 +630,41 @@ class Session:
         """The client joined a namespace, or (False) is in none any more: the
         connect timeout stops, or applies again."""
         self.state.joined(connected)
+        if not connected and self.deadlines is not None:
+            self.deadlines.schedule(self, self.state.next_deadline())
 
-    def apply_deadlines(self, now: float, reader_patience: float) -> bool:
+    def next_deadline(self, reader_patience: float) -> float:
+        """When `apply_deadlines` may next have something to do (monotonic);
+        a busy reader is the deadline task's sweep's business."""
+        return self.state.next_deadline()
+
+    def apply_deadlines(self, now: float, reader_patience: float = math.inf) -> bool:
         """Act on what is due at `now`: send a ping, close a session whose
         client went silent or never joined a namespace, relieve a websocket
         reader busy for longer than `reader_patience`. False if the session
-        is (now) closed."""
+        is (now) closed.
+
+        Deadlines follow a perfect clock: the pong is due `ping_timeout` after
+        the ping was due, whenever this runs; a ping overdue by more than the
+        timeout is a timeout. A client the ping reaches now (on its websocket,
+        or a GET waiting) still gets the whole timeout from now.
+        """
         busy_since = self.busy_since
         if busy_since is not None and now - busy_since >= reader_patience:
             self._hand_over_reading()
-        due = self.state.due(now)
+        with self.lock:
+            state = self.state
+            due = state.due(now)
+            if due == PING:
+                if self.ws is not None or self.polling:
+                    state.ping_sent(now)
+                elif now > state.next_ping + state.config.ping_timeout + state.config.ping_grace:
+                    due = PING_TIMEOUT
+                else:
+                    state.ping_sent(state.next_ping)
         if due is None:
             return not self.state.closed
         if due == PING:
-            self.state.ping_sent(now)
             self.send(eio.Packet(eio.PING))
             return True
         if due == CONNECT_TIMEOUT:
@@ -575,11 +679,24 @@ class Session:
     def begin_upgrade(self) -> bool:
         """A websocket asks to take this polling session over; True if it may."""
         with self.lock:
-            return self.state.begin_upgrade()
+            if not self.state.begin_upgrade():
+                return False
+            self.upgrade_began = self.driver.monotonic()
+            self.probed_at = None
+            return True
+
+    def probed(self) -> None:
+        """The upgrading websocket's probe was answered: a GET waiting ends
+        (now, or soon: see `poll`), so that the client stops polling."""
+        with self.lock:
+            self.probed_at = self.driver.monotonic()
+            if self.polling and self.wake is not None:
+                self.wake.set()
 
     def abort_upgrade(self) -> None:
         with self.lock:
             self.state.abort_upgrade()
+            self.upgrade_began, self.probed_at = math.inf, None
 
     def attach_websocket(self, ws: WebSocket, b64: bool) -> bool:
         """Make `ws` the transport and send it everything queued; False if
@@ -604,6 +721,14 @@ class Session:
             if not self.state.close():
                 return
             ws = self.ws
+            # Closed over polling with no GET waiting: the next GET gets what
+            # a waiting one would have (the close packet of a polite close, or
+            # a noop when the client closed: its GET may be on the way on
+            # another connection). A protocol error closes at once.
+            polite = notify and reason != TRANSPORT_ERROR
+            self.last_get_owed = (
+                ws is None and not self.polling and (polite or reason == CLIENT_DISCONNECT)
+            )
             if notify and ws is None:
                 self.queue.append(eio.Packet(eio.CLOSE))
             if self.wake is not None:

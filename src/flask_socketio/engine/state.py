@@ -133,9 +133,17 @@ class SessionState:
         """The client sent something (v3): it is alive for another interval + timeout."""
         self.ping_deadline = now + self.config.ping_interval + self.config.ping_timeout
 
-    def ping_sent(self, now: float) -> None:
-        """A ping went out (v4): the pong is due within the timeout (and grace)."""
-        self.pong_deadline = now + self.config.ping_timeout + self.config.ping_grace
+    def ping_sent(self, at: float) -> None:
+        """A ping went out (v4), as due at `at`: the pong is due within the
+        timeout (and grace) from then."""
+        self.pong_deadline = at + self.config.ping_timeout + self.config.ping_grace
+
+    def ping_delivered(self, now: float) -> None:
+        """The client got the ping only now (a GET took it from the queue):
+        it has the whole timeout from now."""
+        if self.pong_deadline is not None:
+            deadline = now + self.config.ping_timeout + self.config.ping_grace
+            self.pong_deadline = max(self.pong_deadline, deadline)
 
     def joined(self, connected: bool) -> None:
         """The client joined a namespace (no connect timeout any more), or, with
@@ -149,15 +157,24 @@ class SessionState:
         `ping_sent`."""
         if self.phase == CLOSED:
             return None
-        if self.connect_deadline is not None and now > self.connect_deadline:
-            return CONNECT_TIMEOUT
+        # Several may be overdue (looked at late): the one due first comes
+        # first, as on a perfect clock (a ping due before the connect timeout
+        # goes out before it).
         if self.version == 4:
             if self.pong_deadline is not None:
-                return PING_TIMEOUT if now > self.pong_deadline else None
-            return PING if now >= self.next_ping else None
-        if now > self.ping_deadline + self.config.ping_grace:
-            return PING_TIMEOUT
-        return None
+                heartbeat = PING_TIMEOUT if now > self.pong_deadline else None
+                heartbeat_at = self.pong_deadline
+            else:
+                heartbeat = PING if now >= self.next_ping else None
+                heartbeat_at = self.next_ping
+        else:
+            heartbeat_at = self.ping_deadline + self.config.ping_grace
+            heartbeat = PING_TIMEOUT if now > heartbeat_at else None
+        connect = self.connect_deadline
+        if connect is not None and now > connect:
+            if heartbeat is None or connect < heartbeat_at:
+                return CONNECT_TIMEOUT
+        return heartbeat
 
     def next_deadline(self) -> float:
         """When `due` may next answer something other than None."""

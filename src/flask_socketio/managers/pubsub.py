@@ -354,6 +354,15 @@ class PubSubManager(Manager[M]):
         other processes (see `on_relay`)."""
         self._relay_op(method, **fields)
 
+    #: Whether `peer_count` asks the message queue (else it is None).
+    counts_peers = False
+
+    def peer_count(self) -> int | None:
+        """How many other processes listen on the channel, or None when the
+        message queue cannot tell (broadcast acks then count the processes
+        that announce themselves)."""
+        return None
+
     # -- acks across processes ------------------------------------------------
 
     def _register_remote_ack(self, callback: Callable[..., Any]) -> int:

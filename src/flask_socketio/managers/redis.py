@@ -55,6 +55,16 @@ class RedisManager(PubSubManager[Any]):
     def _reopen(self) -> None:
         self._redis = self._client()
 
+    counts_peers = True
+
+    def peer_count(self) -> int | None:
+        """The other processes subscribed to the channel (PUBSUB NUMSUB)."""
+        try:
+            [(_, subscribers)] = self._redis.pubsub_numsub(self.channel)
+        except self._redis_module.exceptions.RedisError:
+            return None
+        return max(0, int(subscribers) - (0 if self.write_only else 1))
+
     def _reconnect_publisher(self) -> None:
         client = self._client()
         client.ping()

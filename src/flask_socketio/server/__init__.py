@@ -2,9 +2,10 @@
 
 from .acks import Acks
 from .connection import Connection, ConnectionHandler
+from .dispatch import Reason
 from .exceptions import ConnectionRefusedError
 from .namespace import Namespace
-from .server import Reason, Server
+from .server import Server
 from .wsgi import WSGIApp
 
 __all__ = [

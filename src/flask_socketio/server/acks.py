@@ -98,6 +98,8 @@ class AckCollector:
         self._responses: dict[str, list[Any]] = {}
         self._pending: set[str] = set()
         self._closed = False
+        #: Processes of a cluster that have not yet said whom they asked.
+        self._reports_due = 0
 
     def expect(self, sid: str) -> InlineAck:
         """Ask `sid`: the callback its ack must reach."""
@@ -105,12 +107,31 @@ class AckCollector:
             self._pending.add(sid)
         return _Answer(self, sid)
 
-    def answer(self, sid: str, args: list[Any]) -> None:
+    def answer(self, sid: str, args: list[Any], remote: bool = False) -> None:
+        """The ack of `sid`; from another process (`remote`) it may come
+        before that process's report of whom it asked."""
         with self._lock:
-            if self._closed or sid not in self._pending:
+            if self._closed or (sid not in self._pending and not remote):
+                return
+            if sid in self._responses:
                 return
             self._pending.discard(sid)
             self._responses[sid] = args
+        self._check()
+
+    def await_reports(self, processes: int) -> None:
+        """`processes` other processes will report whom they asked (see
+        `reported`): not done until they have."""
+        with self._lock:
+            self._reports_due += processes
+
+    def reported(self, sids: list[str]) -> None:
+        """Another process asked `sids` (some may have answered already)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._reports_due -= 1
+            self._pending.update(sid for sid in sids if sid not in self._responses)
         self._check()
 
     def sealed(self) -> None:
@@ -119,7 +140,7 @@ class AckCollector:
 
     def _check(self) -> None:
         with self._lock:
-            finished = not self._pending
+            finished = not self._pending and self._reports_due <= 0
         if finished:
             self.done.set()
 

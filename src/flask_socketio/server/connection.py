@@ -20,7 +20,7 @@ from ..wire import socketio as sio
 if TYPE_CHECKING:
     from ..drivers import Lock
     from ..engine import Session
-    from .recovery import RecoveryState
+    from .recovery import Carried, RecoveryState
     from .server import Server
 
 
@@ -125,9 +125,10 @@ class Connection:
             for ack_id in [i for i, pending in self.acks.items() if pending is callback]:
                 del self.acks[ack_id]
 
-    def recovered_from(self, namespace: str) -> Connection | None:
+    def recovered_from(self, namespace: str) -> Connection | Carried | None:
         """The connection this client had before it came back (connection
-        state recovery), if it came back to `namespace`."""
+        state recovery), if it came back to `namespace` (from another process:
+        the state it brought)."""
         state = self.recovery
         return state.previous.get(namespace) if state is not None else None
 

@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from .. import engine
 from ..managers import Target
-from ..managers.recovery import MemoryRecoveryStore, SavedSession
+from ..managers.recovery import MemoryRecoveryStore, RedisRecoveryStore, SavedSession
 
 if TYPE_CHECKING:
     from ..drivers import Driver
     from ..managers import Manager
     from .connection import Connection
+    from .recovery_relay import RecoveryRelay
 
 log = logging.getLogger("flask_socketio.server")
 
@@ -53,6 +54,10 @@ class RecoverySettings:
     #: Do not run the connect handler of a client that comes back (Node's
     #: ``skipMiddlewares``); by default it runs, and ``request.recovered`` says so.
     skip_connect_handler: bool = False
+    #: Where states and events are kept: ``"memory"`` (this process),
+    #: ``"redis"`` (Redis, for a cluster: the message queue's server), or
+    #: ``"auto"``: Redis when the message queue is Redis, else memory.
+    store: str = "auto"
 
     @classmethod
     def from_option(cls, option: bool | dict[str, Any] | None) -> RecoverySettings | None:
@@ -73,19 +78,37 @@ class RecoverySettings:
             values["skip_connect_handler"] = values.pop("skip_middlewares")
         if "max_disconnection_duration" in values:
             values["max_disconnection_duration"] = float(values["max_disconnection_duration"])
+        if values.get("store", "auto") not in ("auto", "memory", "redis"):
+            raise ValueError("connection_state_recovery's store is 'auto', 'memory' or 'redis'")
         return cls(**values)
+
+
+class Carried:
+    """What a client that comes back from another process brings: its
+    session data, in the place a `Connection` keeps it (`sessions`), and its
+    Flask session (`flask_session`, with ``manage_session``)."""
+
+    __slots__ = ("sessions", "app_state", "flask_session")
+
+    def __init__(self, namespace: str, carried: dict[str, Any] | None) -> None:
+        carried = carried or {}
+        data = carried.get("data")
+        self.sessions: dict[str, dict[str, Any]] = {namespace: data} if data is not None else {}
+        self.app_state: Any = None
+        self.flask_session: dict[str, Any] | None = carried.get("flask")
 
 
 class RecoveryState:
     """What a connection keeps for recovery, per namespace: its pid, the
-    offset logged when it connected, and the connection it came back from."""
+    offset logged when it connected, and the connection it came back from
+    (or, from another process, what it brought)."""
 
     __slots__ = ("pids", "offsets", "previous")
 
     def __init__(self) -> None:
         self.pids: dict[str, str] = {}
         self.offsets: dict[str, str] = {}
-        self.previous: dict[str, Connection] = {}
+        self.previous: dict[str, Connection | Carried] = {}
 
 
 @dataclass
@@ -96,9 +119,38 @@ class Restored:
     missed: list[list[Any]]
 
     @property
-    def previous(self) -> Connection:
-        conn: Connection = self.session.extra[0]
-        return conn
+    def previous(self) -> Connection | Carried:
+        """Its connection, when it left this process, else what it brought."""
+        if self.session.extra is not None:
+            conn: Connection = self.session.extra[0]
+            return conn
+        return Carried(self.session.namespace, self.session.carried)
+
+
+def make_store(
+    settings: RecoverySettings, manager: Manager[Any]
+) -> MemoryRecoveryStore | RedisRecoveryStore:
+    """The store `settings` ask for: Redis for a Redis message queue (or
+    ``store="redis"``), this process's memory otherwise."""
+    url = getattr(manager, "url", None)
+    is_redis = isinstance(url, str) and url.startswith(("redis://", "rediss://", "unix://"))
+    if settings.store == "redis" and not is_redis:
+        raise ValueError("connection_state_recovery store='redis' needs a redis:// message_queue")
+    if settings.store == "memory" or not isinstance(url, str) or not is_redis:
+        return MemoryRecoveryStore(
+            settings.max_disconnection_duration, settings.max_packets, settings.max_missed
+        )
+    import redis
+
+    options = getattr(manager, "redis_options", None) or {}
+    channel = getattr(manager, "channel", "flask-socketio")
+    return RedisRecoveryStore(
+        redis.Redis.from_url(url, **options),
+        f"{channel}:recovery",
+        settings.max_disconnection_duration,
+        settings.max_packets,
+        settings.max_missed,
+    )
 
 
 class Recovery:
@@ -117,10 +169,24 @@ class Recovery:
         self.manager = manager
         self.new_pid = new_pid
         self.finally_disconnected = finally_disconnected
-        self.store = MemoryRecoveryStore(
-            settings.max_disconnection_duration, settings.max_packets, settings.max_missed
-        )
+        self.store = make_store(settings, manager)
         self._expirer: Any = None
+        #: Asks the other processes for the states it does not hold (a
+        #: message queue without a shared store), or None; see `relay_through`.
+        self.relay: RecoveryRelay | None = None
+
+    def relay_through(self, manager: Manager[Any], peers: Callable[[], int | None]) -> None:
+        """With a message queue and states kept in memory, ask the other
+        processes for those of clients that come back here from there."""
+        from ..managers import PubSubManager
+        from .recovery_relay import RecoveryRelay
+
+        if (
+            isinstance(self.store, MemoryRecoveryStore)
+            and isinstance(manager, PubSubManager)
+            and not manager.write_only
+        ):
+            self.relay = RecoveryRelay(self, self.store, manager, peers)
 
     # -- emit ---------------------------------------------------------------
 
@@ -130,7 +196,7 @@ class Recovery:
         offset = self.store.append(
             target.namespace, target.rooms, target.skip, [event, *args], self.driver.monotonic()
         )
-        return [*args, offset]
+        return [*args, offset] if offset else args
 
     # -- connect ------------------------------------------------------------
 
@@ -140,14 +206,26 @@ class Recovery:
         if not isinstance(auth, dict) or not isinstance(auth.get("pid"), str):
             return None
         offset = auth.get("offset")
-        found = self.store.restore(
-            auth["pid"], offset if isinstance(offset, str) else None, self.driver.monotonic()
-        )
+        pid, offset = auth["pid"], offset if isinstance(offset, str) else None
+        found = self.store.restore(pid, offset, self.driver.monotonic())
+        if found is None and self.relay is not None and not self.store.knows(pid):
+            found = self.relay.fetch(pid, offset)  # it may come from another process
         if found is None:
             return None
         session, missed = found
         if session.namespace != namespace:
             return None
+        if session.extra is None and missed:
+            # It left another process: what it missed is logged here again,
+            # for it alone, so that every offset it holds from now on is one
+            # of this process (should it drop out again before it gets one
+            # of ours, its offset would name a log it is no longer in).
+            now = self.driver.monotonic()
+            missed = [
+                [*data[:-1], self.store.append(namespace, (session.sid,), frozenset(),
+                                               data[:-1], now) or data[-1]]
+                for data in missed
+            ]
         return Restored(session, missed)
 
     def connected(
@@ -165,7 +243,7 @@ class Recovery:
             state.previous[namespace] = restored.previous
             for room in restored.session.rooms:
                 self.manager.enter_room(sid, namespace, room)
-            data = restored.previous.sessions.get(namespace)
+            data = state.previous[namespace].sessions.get(namespace)
             if data is not None:
                 conn.sessions[namespace] = data
         state.pids[namespace] = pid
@@ -187,6 +265,7 @@ class Recovery:
             state.offsets.get(namespace),
             self.driver.monotonic(),
             extra=(conn, reason),
+            carried=_carried(conn, namespace),
         )
         self.store.persist(saved)
         self._start_expirer()
@@ -202,6 +281,8 @@ class Recovery:
         tick = max(0.2, min(10.0, self.settings.max_disconnection_duration / 10))
         while True:
             self.driver.sleep(tick)
+            if self.relay is not None:
+                self.relay.forget_handed(self.driver.monotonic())
             for saved in self.store.expired(self.driver.monotonic()):
                 conn, reason = saved.extra
                 if self.settings.defer_disconnect:
@@ -211,3 +292,14 @@ class Recovery:
                         log.exception(
                             "%s: final disconnect of %s failed", saved.sid, saved.namespace
                         )
+
+
+def _carried(conn: Connection, namespace: str) -> dict[str, Any]:
+    """The session data of a connection that another process needs to
+    recover it: the python-socketio session, and the Flask session the
+    extension forked (kept in its `app_state`)."""
+    flask_session = getattr(conn.app_state, "session", None)
+    return {
+        "data": conn.sessions.get(namespace),
+        "flask": dict(flask_session) if isinstance(flask_session, dict) else None,
+    }
