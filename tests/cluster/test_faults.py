@@ -154,6 +154,8 @@ def test_a_process_gone_for_good_is_forgotten_after_an_outage(tmp_path) -> None:
         b_peer = Recorder()
         a.attach(Recorder(), driver)
         b.attach(b_peer, driver)
+        # The ghost's hello only counts once `a` listens.
+        assert a.wait_subscribed(10) and b.wait_subscribed(10)
         publish_raw(broker.url, channel, b'{"method":"hello","host_id":"ghost","reply":true}')
         deadline = time.monotonic() + 10
         while a.peers != {b.host_id, "ghost"} and time.monotonic() < deadline:
