@@ -1,12 +1,11 @@
 """The health endpoints: readiness (/healthz) fails while the message queue
 is unreachable and passes again once it is back; liveness (/healthz/live)
-does not depend on it. The broker goes down through a TCP proxy to the shared
+does not depend on it. The broker goes down through a TCP relay to the shared
 Redis that the test cuts and restores (Redis itself is never stopped)."""
 
 from __future__ import annotations
 
 import socket
-import threading
 import uuid
 
 import flask
@@ -16,6 +15,7 @@ import requests
 from flask_socketio import SocketIO
 from tests.conftest import require
 from tests.operations.helpers import APP, redis_up, wait_until
+from tests.tcprelay import TCPRelay
 
 
 def health(url: str, path: str = "/healthz") -> tuple[int, dict]:
@@ -29,66 +29,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class CuttableProxy:
-    """127.0.0.1:port -> 127.0.0.1:target, until `cut` (connections dropped,
-    the port refuses) and again after `restore`."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.port = free_port()
-        self.connections: list[socket.socket] = []
-        self.lock = threading.Lock()
-        self.listener: socket.socket | None = None
-        self.restore()
-
-    def restore(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen()
-        self.listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        listener, self.listener = self.listener, None
-        if listener is not None:
-            listener.close()
-        with self.lock:
-            connections, self.connections = self.connections, []
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            with self.lock:
-                self.connections += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def test_ready_and_live_without_a_message_queue(server_factory) -> None:
@@ -113,20 +53,20 @@ def test_ready_fails_while_the_broker_is_unreachable(server_factory) -> None:
 
 def test_ready_follows_the_broker_down_and_up(server_factory) -> None:
     require(redis_up(), "redis on 127.0.0.1:6379")
-    proxy = CuttableProxy(6379)
+    proxy = TCPRelay(6379)
     channel = f"health-{uuid.uuid4().hex[:8]}"
     server = server_factory(
         APP, MESSAGE_QUEUE=f"redis://127.0.0.1:{proxy.port}/0", CHANNEL=channel)
     try:
         wait_until(lambda: health(server.url)[0] == 200, timeout=20, what="ready")
-        proxy.cut()
+        proxy.down()
         wait_until(lambda: health(server.url)[0] == 503, timeout=30, what="not ready")
         assert health(server.url)[1]["checks"]["message_queue"]["status"] == "fail"
         assert health(server.url, "/healthz/live")[0] == 200
-        proxy.restore()
+        proxy.up()
         wait_until(lambda: health(server.url)[0] == 200, timeout=45, what="ready again")
     finally:
-        proxy.cut()
+        proxy.close()
 
 
 def test_ready_with_rabbitmq(server_factory) -> None:
