@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, parse_qsl
 
 from .._types import Environ, StartResponse
-from ..drivers import Driver
+from ..drivers import Driver, TakenSocket
 from ..wire import ProtocolError
 from ..wire import engineio as eio
 from . import http
@@ -588,14 +588,7 @@ class Server:
         if session is None:
             session = self._new_session(version, WEBSOCKET, b64)
             greeting = self._open_packet(session.sid, []).text(version)
-        ws = WebSocket.accept(
-            environ,
-            taken,
-            self.config.max_http_buffer_size,
-            self.driver.Lock(),
-            self.driver.nonblocking_send,
-            greeting,
-        )
+        ws = self._accept_websocket(environ, taken, greeting)
         try:
             if not upgrading:
                 if not self.add_session(session, environ):
@@ -615,6 +608,18 @@ class Server:
             ws.close()
         return self._done(start_response, ws)
 
+    def _accept_websocket(
+        self, environ: Environ, taken: TakenSocket, greeting: str | None = None
+    ) -> WebSocket:
+        return WebSocket.accept(
+            environ,
+            taken,
+            self.config.max_http_buffer_size,
+            self.driver.Lock(),
+            self.driver.nonblocking_send,
+            greeting,
+        )
+
     def _close_websocket(
         self, environ: Environ, start_response: StartResponse
     ) -> Iterable[bytes]:
@@ -622,13 +627,7 @@ class Server:
         taken = self.driver.take_socket(environ)
         if taken is None:
             return http.error(start_response, http.BAD_REQUEST)
-        ws = WebSocket.accept(
-            environ,
-            taken,
-            self.config.max_http_buffer_size,
-            self.driver.Lock(),
-            self.driver.nonblocking_send,
-        )
+        ws = self._accept_websocket(environ, taken)
         ws.close()
         return self._done(start_response, ws)
 
