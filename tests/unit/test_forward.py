@@ -178,3 +178,33 @@ def test_timings_are_checked() -> None:
     engine = Engine(load_driver("threading"))
     with pytest.raises(ValueError, match="alive_interval < owner_timeout"):
         Forwarder(Hub().bus(), engine, owner_timeout=0.2, alive_interval=0.5)
+
+
+class SlowBus(Bus):
+    """A bus that takes a while to subscribe, as Redis does in a busy worker."""
+
+    def listen(self, host_id: str, subscribed) -> Iterator[bytes]:
+        time.sleep(0.2)
+        yield from super().listen(host_id, subscribed)
+
+
+def test_the_first_requests_of_a_forked_worker_all_wait_for_its_subscription(two) -> None:
+    # gunicorn --preload: the forwarder was made (and started) in the master;
+    # in a worker, the first requests that are not its own start it again.
+    # A POST and a GET of one client arrive at once: both must be answered.
+    hub, one, _ = two
+    sid = open_session(one)
+    engine = Engine(load_driver("threading"))
+    forwarder = Forwarder(SlowBus(hub), engine, claim_timeout=0.3, owner_timeout=0.5,
+                          alive_interval=0.1)
+    engine.unknown_session = forwarder
+    forwarder._started_in = -1  # made in another process: the parent
+    try:
+        results: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        engine.driver.spawn(lambda: results.put(call(engine, "GET", f"sid={sid}")))
+        engine.driver.spawn(lambda: results.put(call(engine, "POST", f"sid={sid}", b"4hi")))
+        answers = sorted([results.get(timeout=5), results.get(timeout=5)])
+        assert answers == [("200 OK", b"4hi"), ("200 OK", b"ok")]
+    finally:
+        forwarder.stop()
+        engine.shutdown()

@@ -253,6 +253,7 @@ class Forwarder:
         self._started_in: int | None = None
         self._stopped = False
         self._subscribed = self.driver.Event()
+        self._start_lock = self.driver.Lock()
 
     # -- the asking side ----------------------------------------------------
 
@@ -321,17 +322,30 @@ class Forwarder:
     def start(self, wait: bool = False) -> None:
         """Listen on the bus (once per process: a fork starts anew); with
         `wait`, until it delivers here (not at construction: an unpatched
-        green mode would hang in the listener's first read)."""
+        green mode would hang in the listener's first read).
+
+        Requests arrive at once on a worker's threads: one of them starts
+        the listener, and each that asked to waits for its subscription."""
         import os
 
         pid = os.getpid()
-        if self._started_in == pid:
-            return
+        if self._started_in != pid:
+            with self._start_lock:
+                if self._started_in != pid:
+                    self._start_here(pid)
+        # Asked before it listens, this process would miss the answers (and,
+        # as an owner, the requests): wait a little for the subscription.
+        subscribed = self._subscribed
+        if wait and not subscribed.is_set() and not subscribed.wait(
+            self.claim_timeout + self.owner_timeout
+        ):
+            log.warning("forwarding: not subscribed to the message queue yet")
+
+    def _start_here(self, pid: int) -> None:
         if self._started_in is not None:
             # Forked: the parent's connections and its id are its own.
             self.bus.reopen()
             self.host_id = uuid.uuid4().hex
-        self._started_in = pid
         self._pending.clear()
         self._last_heard.clear()
         self._serving = _Serving(self.driver.Lock())
@@ -339,10 +353,7 @@ class Forwarder:
         self.driver.warn_unpatched("the message queue client (forwarding)")
         self.driver.spawn(self._listen)
         self.driver.spawn(self._tell_alive)
-        # Asked before it listens, this process would miss the answers (and,
-        # as an owner, the requests): wait a little for the subscription.
-        if wait and not self._subscribed.wait(self.claim_timeout + self.owner_timeout):
-            log.warning("forwarding: not subscribed to the message queue yet")
+        self._started_in = pid  # last: the others pass only once all is ready
 
     def stop(self) -> None:
         """Stop forwarding (the tasks end at their next message or tick)."""
