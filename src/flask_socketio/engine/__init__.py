@@ -5,8 +5,9 @@ protocol state without I/O, `EngineConfig` the options as one value.
 """
 
 from .config import EngineConfig
-from .server import Listener, Server, make_logger
+from .server import Server, make_logger
 from .session import Session, SessionHandler
+from .sessions import Listener
 from .state import (
     CLIENT_DISCONNECT,
     PING_TIMEOUT,
