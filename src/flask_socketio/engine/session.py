@@ -5,23 +5,37 @@ in a `SessionState`; the session adds what needs locks, sockets and tasks.
 It knows nothing of the server that made it: it gets its configuration as a
 value, hands what the client sends to its `SessionHandler`, and reports its
 end to the `on_close` callback.
+
+This module is the session's core: its state and its one lock, sending,
+receiving, deadlines and closing. Its other methods are written apart and
+attached to the class here: session_queue.py (the outgoing queue's bounds),
+session_polling.py (a long-polling GET, a POST, the GET during an upgrade)
+and session_websocket.py (the writer, the reader, the switch to a websocket).
+
+>>> from flask_socketio.drivers import load_driver
+>>> from flask_socketio.engine import EngineConfig
+>>> session = Session("sid", 4, EngineConfig.build(), load_driver("threading"), print)
+>>> session.send(eio.Packet(eio.MESSAGE, "hi"))
+>>> session.queue
+[Packet(type=4, data='hi')]
+>>> session.close()
+<Session sid EIO=4 polling> server disconnect
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from ..drivers import Driver, Event, Task
-from ..wire import ProtocolError
 from ..wire import engineio as eio
+from . import session_polling, session_queue, session_websocket
 from .config import EngineConfig
 from .observer import EngineObserver
+from .session_polling import PROBE_CHECK, BusyError, SwitchedError
+from .session_websocket import ws_frame
 from .state import (
     CLIENT_DISCONNECT,
     CLOSED,
@@ -30,14 +44,11 @@ from .state import (
     PING_TIMEOUT,
     POLLING,
     SERVER_DISCONNECT,
-    SLOW_CONSUMER,
     TRANSPORT_CLOSE,
     TRANSPORT_ERROR,
-    UPGRADING,
-    WEBSOCKET,
     SessionState,
 )
-from .websocket import MessageTooBig, WebSocket, frame_message
+from .websocket import WebSocket, frame_message
 
 if TYPE_CHECKING:
     from .deadlines import Deadlines
@@ -67,44 +78,6 @@ class _Unattached:
 
 
 _UNATTACHED = _Unattached()
-
-#: The session whose websocket the current thread (or greenlet) reads, the
-#: token it reads under, and the thread's ident (a context copied into another
-#: thread must not make that one a reader too); see `Session.pump`.
-_reading: ContextVar[tuple[Session, object, int] | None] = ContextVar("_reading", default=None)
-
-
-def _size(packet: eio.Packet) -> int:
-    """About the bytes a packet takes on the wire."""
-    data = packet.data
-    return 1 if data is None else len(data) + 1
-
-
-#: Seconds after the probe that a GET which came during an upgrade is ended
-#: with a noop (the reference server checks every 100 ms).
-PROBE_CHECK = 0.1
-
-
-class BusyError(Exception):
-    """A second GET (or POST) arrived while one was in progress."""
-
-
-class SwitchedError(Exception):
-    """A GET of a session that moved to its websocket (the client gets 400)."""
-
-
-def ws_frame(packet: eio.Packet, version: int, b64: bool) -> bytes:
-    """The complete websocket frame of a packet, built once per form and
-    cached when the packet has a cache (a packet for many recipients)."""
-    cache = packet.cache
-    if cache is None:
-        return frame_message(packet.frame(version, b64))
-    binary = type(packet.data) is not str and packet.binary  # text: no isinstance
-    key = ("ws", version, b64) if binary else "ws"
-    frame = cache.get(key)
-    if frame is None:
-        frame = cache[key] = frame_message(packet.frame(version, b64))
-    return frame  # type: ignore[return-value]
 
 
 class Session:
@@ -268,210 +241,6 @@ class Session:
             self.observer.packets_sent(self, len(frames), len(data))
         self._write(ws, data)
 
-    def _enqueue(self, packets: Iterable[eio.Packet]) -> bool:
-        """Queue `packets` (the lock held); False when the client is over its
-        bounds with no volatile packet left to drop."""
-        queue = self.queue
-        for packet in packets:
-            queue.append(packet)
-            self.queued_bytes += _size(packet)
-        config = self.config
-        limit = config.max_queue_bytes - self.in_flight
-        while len(queue) > config.max_queue_size or self.queued_bytes > limit:
-            if not self._drop_volatile(config.volatile_overflow == "drop_oldest"):
-                return False
-        return True
-
-    def _drop_volatile(self, oldest: bool) -> bool:
-        """Drop the packets of one volatile message (the lock held)."""
-        queue = self.queue
-        order = range(len(queue)) if oldest else range(len(queue) - 1, -1, -1)
-        group = next((queue[i].volatile for i in order if queue[i].volatile), 0)
-        if not group:
-            return False
-        kept = [packet for packet in queue if packet.volatile != group]
-        dropped = len(queue) - len(kept)
-        self.queued_bytes -= sum(_size(p) for p in queue if p.volatile == group)
-        queue.clear()
-        queue.extend(kept)
-        self.dropped += dropped
-        if self.observer is not None:
-            self.observer.packets_dropped(self, dropped)
-        return True
-
-    def _too_slow(self) -> None:
-        log.warning(
-            "%s: over %d packets or %d bytes waiting to be sent, closing (slow consumer)",
-            self.sid,
-            self.config.max_queue_size,
-            self.config.max_queue_bytes,
-        )
-        if self.observer is not None:
-            self.observer.queue_overflow(self)
-        self.close(SLOW_CONSUMER, notify=False)
-
-    def _write(self, ws: WebSocket, data: bytes) -> None:
-        """Write `data`, then whatever others queued meanwhile, as far as the
-        socket takes it at once; the rest goes to a writer task. The caller
-        holds the writer role (`flushing`)."""
-        version, b64 = self.version, self.ws_b64
-        while True:
-            try:
-                sent = ws.try_write(data)
-            except OSError:
-                self._writer_failed()
-                return
-            if sent is None or sent < len(data):
-                rest = data if not sent else data[sent:]
-                with self.lock:
-                    self.in_flight = len(rest)
-                self.writer_task = self.driver.spawn(self._write_out, ws, rest)
-                return
-            with self.lock:
-                if not self.queue or self.ws is not ws or self.state.closed:
-                    self.flushing = False
-                    return
-                batch = list(self.queue)
-                self.queue.clear()
-                self.queued_bytes = 0
-            data = b"".join([ws_frame(p, version, b64) for p in batch])
-            if self.observer is not None:
-                self.observer.packets_sent(self, len(batch), len(data))
-
-    def _write_out(self, ws: WebSocket, data: bytes) -> None:
-        """The writer task of a client that does not read fast enough: write,
-        waiting for its socket, until nothing is left; then it ends."""
-        version, b64 = self.version, self.ws_b64
-        while True:
-            try:
-                ws.send_frames([data])
-            except OSError:
-                self._writer_failed()
-                return
-            with self.lock:
-                self.in_flight = 0
-                if not self.queue or self.ws is not ws or self.state.closed:
-                    self.flushing = False
-                    self.writer_task = None
-                    return
-                batch = list(self.queue)
-                self.queue.clear()
-                self.queued_bytes = 0
-                frames = [ws_frame(p, version, b64) for p in batch]
-                data = b"".join(frames)
-                self.in_flight = len(data)
-            if self.observer is not None:
-                self.observer.packets_sent(self, len(frames), len(data))
-
-    def _flush_websocket(self) -> None:
-        """Write everything queued; the caller holds the writer role (`flushing`)."""
-        with self.lock:
-            ws = self.ws
-            if not self.queue or ws is None or self.state.closed:
-                self.flushing = False
-                return
-            batch = list(self.queue)
-            self.queue.clear()
-            self.queued_bytes = 0
-        version, b64 = self.version, self.ws_b64
-        data = b"".join([ws_frame(p, version, b64) for p in batch])
-        if self.observer is not None:
-            self.observer.packets_sent(self, len(batch), len(data))
-        self._write(ws, data)
-
-    def _writer_failed(self) -> None:
-        with self.lock:
-            self.flushing = False
-            self.writer_task = None
-        self.close(TRANSPORT_CLOSE, notify=False)
-
-    # -- polling ------------------------------------------------------------
-
-    def poll(self, timeout: float) -> list[eio.Packet]:
-        """Wait for queued packets (a long-polling GET) and take them all.
-
-        Protocol v4: the GET waits until something is queued or its session's
-        next deadline, and sends the ping itself when that is due (so that an
-        idle GET is answered with the ping, on time, not with a noop).
-        Protocol v3 (the client pings): at most `timeout` seconds, then a noop.
-
-        During an upgrade, a noop ends the GET (the client stops polling)
-        when the websocket's probe is answered, if the GET was waiting
-        before the upgrade began, else `PROBE_CHECK` seconds after the probe
-        (the reference server's check interval), unless the switch comes
-        first; nothing is queued for a GET that is not there. The switch is
-        atomic: a GET waiting when it happens, or arriving after, raises
-        `SwitchedError`, and what was queued goes to the websocket.
-        """
-        monotonic = self.driver.monotonic
-        with self.lock:
-            if self.state.phase == WEBSOCKET:
-                raise SwitchedError("the session is on its websocket")
-            if self.polling:
-                raise BusyError("a GET is already pending")
-            self.polling = True
-            started = monotonic()
-        give_up = started + timeout if self.version == 3 else math.inf
-        try:
-            wake = self.wake
-            if wake is None:
-                wake = self.wake = self.driver.Event()
-            while True:
-                overdue = False
-                with self.lock:
-                    state = self.state
-                    now = monotonic()
-                    if state.phase == WEBSOCKET:
-                        raise SwitchedError("the session moved to its websocket")
-                    if not self.queue and not state.closed:
-                        due = state.due(now)
-                        if due == PING:
-                            # Under the lock: the deadline task cannot ping too.
-                            state.ping_sent(now)
-                            ping = eio.Packet(eio.PING)
-                            if self.logger is not None:
-                                self._log_packet("Sending", ping)
-                            self._enqueue((ping,))
-                        elif due is not None:
-                            overdue = True
-                    ends = give_up
-                    if self.probed_at is not None and state.phase == UPGRADING:
-                        early = started < self.upgrade_began
-                        ends = min(ends, self.probed_at + (0 if early else PROBE_CHECK))
-                    if self.queue or state.closed or now >= ends:
-                        # This GET is the one a client's close owed a noop.
-                        self.last_get_owed = False
-                        packets = list(self.queue)
-                        self.queue.clear()
-                        self.queued_bytes = 0
-                        wake.clear()
-                        if state.pong_deadline is not None:
-                            if any(packet.type == eio.PING for packet in packets):
-                                state.ping_delivered(now)
-                        break
-                    wake.clear()
-                    wait = min(state.next_deadline(), ends) - now
-                if overdue:
-                    self.apply_deadlines(now)
-                else:
-                    wake.wait(max(wait, 0.0))
-        finally:
-            self.polling = False
-        return packets or [eio.Packet(eio.NOOP)]
-
-    @contextmanager
-    def posting_payload(self) -> Iterator[None]:
-        """Mark the time a POST's payload is read and decoded; a second POST
-        meanwhile raises BusyError."""
-        with self.lock:
-            if self.posting:
-                raise BusyError("a POST is already in progress")
-            self.posting = True
-        try:
-            yield
-        finally:
-            self.posting = False
-
     # -- receiving ----------------------------------------------------------
 
     def receive(self, packet: eio.Packet, inline: bool = False) -> None:
@@ -512,117 +281,6 @@ class Session:
             eio.TYPE_NAMES[packet.type].upper(),
             data,
         )
-
-    # -- reading the websocket ----------------------------------------------
-    #
-    # The task that reads a websocket also runs the handlers of what it reads
-    # (no handoff to another thread per event). While it is busy with a long
-    # handler the socket goes unread, so the reaper hands reading over to a new
-    # task (`apply_deadlines`); and a handler waiting for an ack from its own
-    # client reads the socket itself meanwhile (`pump`).
-
-    def read_websocket(self, token: object | None = None) -> None:
-        """Read the websocket and handle what comes until the session ends.
-
-        Called by the WSGI request that carries the websocket; it returns once
-        no task reads the socket any more (the request must not end before).
-        A task that took reading over calls it with its `token`.
-        """
-        relieving = token is not None
-        if token is None:
-            token = object()
-            with self.lock:
-                self.reader = token
-        # The loop is here rather than in a helper: every frame on an idle
-        # reader's stack is resident memory, per connection.
-        mark = _reading.set((self, token, threading.get_ident()))
-        try:
-            while self._read_next(token, None):
-                pass
-        finally:
-            _reading.reset(mark)
-        while not relieving:
-            with self.lock:
-                task = self.reader_task
-            if task is None:
-                return
-            task.join()
-            with self.lock:
-                if self.reader_task is task:
-                    return
-
-    def _read_next(self, token: object, timeout: float | None) -> bool:
-        """Read one message and handle it. False once the session is closed or
-        another task reads it; TimeoutError only with a `timeout`."""
-        ws = self.ws
-        with self.lock:
-            if self.reader is not token or self.state.closed or ws is None:
-                return False
-            self.busy_since = None
-        try:
-            message = ws.receive(timeout)
-        except MessageTooBig as exc:
-            log.warning("%s: %s", self.sid, exc)
-            self.close(TRANSPORT_ERROR, notify=False)
-            return False
-        except TimeoutError:
-            if timeout is None:
-                self.close(TRANSPORT_CLOSE, notify=False)
-                return False
-            raise
-        except OSError:
-            self.close(TRANSPORT_CLOSE, notify=False)
-            return False
-        if message is None:
-            self.close(TRANSPORT_CLOSE, notify=False)
-            return False
-        try:
-            packet = eio.decode_packet(message, self.version)
-        except ProtocolError as exc:
-            log.warning("%s: malformed packet (%s), closing", self.sid, exc)
-            self.close(TRANSPORT_ERROR, notify=False)
-            return False
-        self.busy_since = self.driver.monotonic()
-        if self.deadlines is not None:
-            self.deadlines.reader_busy(self)
-        if self.observer is not None:
-            self.observer.packets_received(self, 1, len(message))
-        self.receive(packet, inline=True)
-        return True
-
-    def pump(self, done: Event, deadline: float) -> None:
-        """Read and handle this session's messages until `done` is set or
-        `deadline` (monotonic) passes, if the calling task is the websocket's
-        reader; else return at once.
-
-        A handler running on the reader that waits for an ack of its own
-        client (``call()``) would otherwise wait for ever: the ack is in the
-        socket only it reads. Events read meanwhile wait for the handler.
-        """
-        current = _reading.get()
-        if current is None or current[0] is not self or current[2] != threading.get_ident():
-            return
-        token = current[1]
-        monotonic = self.driver.monotonic
-        while not done.is_set():
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                return
-            try:
-                if not self._read_next(token, remaining):
-                    return
-            except TimeoutError:
-                return
-
-    def _hand_over_reading(self) -> None:
-        """Start a new reader: the current one has been busy for too long."""
-        with self.lock:
-            if self.busy_since is None or self.state.closed:
-                return
-            token = object()
-            self.reader, self.busy_since = token, None
-            self.reader_task = self.driver.spawn(self.read_websocket, token)
-        log.debug("%s: reader busy in a handler, another task reads on", self.sid)
 
     # -- deadlines ------------------------------------------------------------
 
@@ -674,46 +332,33 @@ class Session:
             self.close(PING_TIMEOUT, notify=False)
         return False
 
-    # -- transport switch and close ----------------------------------------
+    # -- the queue's bounds (session_queue.py) ------------------------------
 
-    def begin_upgrade(self) -> bool:
-        """A websocket asks to take this polling session over; True if it may."""
-        with self.lock:
-            if not self.state.begin_upgrade():
-                return False
-            self.upgrade_began = self.driver.monotonic()
-            self.probed_at = None
-            return True
+    _enqueue = session_queue._enqueue
+    _drop_volatile = session_queue._drop_volatile
+    _too_slow = session_queue._too_slow
 
-    def probed(self) -> None:
-        """The upgrading websocket's probe was answered: a GET waiting ends
-        (now, or soon: see `poll`), so that the client stops polling."""
-        with self.lock:
-            self.probed_at = self.driver.monotonic()
-            if self.polling and self.wake is not None:
-                self.wake.set()
+    # -- the polling half (session_polling.py) ------------------------------
 
-    def abort_upgrade(self) -> None:
-        with self.lock:
-            self.state.abort_upgrade()
-            self.upgrade_began, self.probed_at = math.inf, None
+    poll = session_polling.poll
+    posting_payload = session_polling.posting_payload
+    begin_upgrade = session_polling.begin_upgrade
+    probed = session_polling.probed
+    abort_upgrade = session_polling.abort_upgrade
 
-    def attach_websocket(self, ws: WebSocket, b64: bool) -> bool:
-        """Make `ws` the transport and send it everything queued; False if
-        the session closed meanwhile."""
-        with self.lock:
-            if self.state.closed:
-                return False
-            self.ws = ws
-            self.ws_b64 = b64
-            self.state.finish_upgrade(self.driver.monotonic())
-            if self.wake is not None:
-                self.wake.set()  # a GET pending returns
-            if self.flushing:
-                return True
-            self.flushing = True
-        self._flush_websocket()
-        return True
+    # -- the websocket half (session_websocket.py) --------------------------
+
+    attach_websocket = session_websocket.attach_websocket
+    _write = session_websocket._write
+    _write_out = session_websocket._write_out
+    _flush_websocket = session_websocket._flush_websocket
+    _writer_failed = session_websocket._writer_failed
+    read_websocket = session_websocket.read_websocket
+    _read_next = session_websocket._read_next
+    pump = session_websocket.pump
+    _hand_over_reading = session_websocket._hand_over_reading
+
+    # -- close --------------------------------------------------------------
 
     def close(self, reason: str = SERVER_DISCONNECT, notify: bool = True) -> None:
         """End the session once; tell the client when `notify`, then `on_close`."""
@@ -745,3 +390,6 @@ class Session:
         log.debug("%s: closed (%s)", self.sid, reason)
         self._on_close(self, reason)
         self.handler.closed(reason)
+
+
+__all__ = ["PROBE_CHECK", "BusyError", "Session", "SessionHandler", "SwitchedError", "ws_frame"]

@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from flask_socketio.engine import session as engine_session
+from flask_socketio.engine import session_websocket
 from flask_socketio.wire import engineio as wire_engineio
 from flask_socketio.wire import socketio as wire_socketio
 
@@ -48,9 +48,10 @@ def _wrap(module: Any, name: str, kind: str, describe: Any) -> None:
     setattr(module, name, counting)
 
 
-# The server and the session look these functions up in their modules at call time.
+# The server and the session look these functions up in their modules at call time
+# (`ws_frame`, the session's websocket frames, in session_websocket).
 _wrap(wire_socketio, "encode", "socketio", lambda packet, *_: packet.data)
-_wrap(engine_session, "frame_message", "ws_frames", lambda data: data)
+_wrap(session_websocket, "frame_message", "ws_frames", lambda data: data)
 _wrap(wire_engineio, "utf16_len", "v3_entries", lambda text: text)
 
 
