@@ -6,9 +6,10 @@ same time is refused; while a websocket upgrades the session, the GET waiting
 is ended once the probe is answered (`begin_upgrade`, `probed`,
 `abort_upgrade`).
 
-Each function here is a method of `Session` (`self`), attached to the class
-in session.py: one class and its one lock, the calls as direct as within one
-module, and mypy checks each against `Session`.
+Each function here is a method of `Session` (its `self`), attached to the
+class in session.py: one class with its one lock, called as any method of it
+(no extra call on the send and receive paths), and checked by mypy against
+`Session`.
 
 >>> from flask_socketio.drivers import load_driver
 >>> from flask_socketio.engine import EngineConfig, Session

@@ -7,9 +7,9 @@ A client over its bounds loses its volatile packets first, whole messages
 at a time (`volatile_overflow`: the newest or the oldest); with none left to
 drop, it is disconnected as a slow consumer.
 
-Each function here is a method of `Session` (`self`), attached to the class
-in session.py; `_enqueue` and `_drop_volatile` run under the session's lock,
-`_too_slow` without it (it closes the session).
+Each function here is a method of `Session` (its `self`), attached to the
+class in session.py (see session_polling.py); `_enqueue` and `_drop_volatile`
+run under the session's lock, `_too_slow` without it (it closes the session).
 
 >>> _size(eio.Packet(eio.MESSAGE, "hello"))
 6

@@ -10,9 +10,9 @@ reader busy for too long (`_hand_over_reading`), and a handler that waits
 for its own client's ack reads meanwhile (`pump`). `attach_websocket` makes a
 websocket the session's transport.
 
-Each function here is a method of `Session` (`self`), attached to the class
-in session.py: one class and its one lock, the calls as direct as within one
-module (the send and receive paths are), and mypy checks each against
+Each function here is a method of `Session` (its `self`), attached to the
+class in session.py: one class with its one lock, called as any method of it
+(no extra call on the send and receive paths), and checked by mypy against
 `Session`.
 
 >>> from flask_socketio.wire import engineio as eio
