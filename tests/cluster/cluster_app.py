@@ -5,10 +5,15 @@ the forwarding of polling requests off."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 from flask_socketio.managers import from_url
 from flask_socketio.server import Server, WSGIApp
+
+if os.environ.get("LOG_LEVEL"):  # e.g. INFO: what the forwarder says of each request
+    logging.basicConfig(level=os.environ["LOG_LEVEL"],
+                        format="%(process)d %(asctime)s %(name)s %(message)s")
 
 manager = from_url(
     os.environ["MESSAGE_QUEUE"],

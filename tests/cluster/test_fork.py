@@ -81,6 +81,9 @@ def test_preloaded_manager_works_in_forked_workers(tmp_path):
             assert sender.call("broadcast", text, timeout=10) == "sent"
             for _, inbox in clients:
                 assert inbox.get(timeout=10) == (text,)
+    except BaseException:
+        print(f"gunicorn's log:\n{log.read_text()}")  # shown by pytest with the failure
+        raise
     finally:
         for sio, _ in clients:
             sio.disconnect()

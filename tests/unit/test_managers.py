@@ -323,3 +323,14 @@ def test_accept_pickle_reads_plain_data_and_refuses_every_class(cluster, caplog)
     b._receive(pickle.dumps({**old, "data": [Boom()]}))
     assert "refers to posix.system: refused" in caplog.text
     assert peer_b.calls.empty()
+
+
+def test_the_idna_codec_is_imported_with_the_managers() -> None:
+    # Imported lazily by the first getaddrinfo(), from a listener's thread, a
+    # fork at that moment left gunicorn workers unable to reach the broker.
+    import subprocess
+    import sys
+
+    code = "import sys, flask_socketio.managers; print('encodings.idna' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -6,6 +6,12 @@
 
 from __future__ import annotations
 
+# The "idna" codec, which every getaddrinfo() of a host name needs, is imported
+# at its first use. The managers connect from their own threads: a fork
+# (gunicorn --preload) while one of them imports it leaves the child a
+# half-imported module, and "unknown encoding: idna" for every connection
+# there after. Imported here, in the importing thread, before any fork.
+import encodings.idna  # noqa: F401
 from typing import Any
 
 from .memory import LocalPeer, Manager, Member
