@@ -8,10 +8,10 @@ has heard say hello, one log line when the broker is lost and one when it
 is back). What the messages mean, the operations published and the handler
 of each message method, is `pubsub.PubSubManager`'s.
 
->>> from flask_socketio.managers import from_url
->>> manager = from_url("redis://127.0.0.1:6379/0")  # doctest: +SKIP
->>> isinstance(manager, PubSubLink), manager.wait_subscribed(5)  # doctest: +SKIP
-(True, True)
+>>> from flask_socketio.managers import PubSubManager
+>>> manager = PubSubManager()
+>>> isinstance(manager, PubSubLink), manager.subscribed, manager.peers
+(True, False, frozenset())
 """
 
 from __future__ import annotations
@@ -261,6 +261,7 @@ class PubSubLink(Manager[M]):
         self._relay_op("hello")
 
     def _on_hello(self, message: Message) -> None:
+        """Another process subscribed, or answers our hello: remember it."""
         host = codec.text(message, "host_id")
         if host not in self._peers and len(self._peers) >= MAX_PEERS:
             raise BadMessage(f"more than {MAX_PEERS} processes say hello on this channel")
@@ -268,7 +269,6 @@ class PubSubLink(Manager[M]):
         if not message.get("reply"):
             # It (re)subscribed: it learns of us, and we show we are alive.
             self._relay_op("hello", reply=True)
-
 
     # -- transport, provided by subclasses -------------------------------------
 
