@@ -69,3 +69,25 @@ def test_socketio_passes_message_queue_options_to_the_manager() -> None:
     manager = socketio.server.manager
     assert (manager.buffer_size, manager.buffer_full, manager.relay_format) == (
         7, "drop-newest", "python-socketio")
+
+
+def test_after_an_outage_a_hello_goes_at_once_and_the_rest_waits_for_the_others() -> None:
+    # The others wait for this process's hello to know it is back: were it to
+    # wait for them in turn, each side would give the other up.
+    broker = Broker()
+    readiness: list[float] = []
+    others_listen = threading.Event()
+
+    def ready(timeout: float) -> bool:
+        readiness.append(timeout)
+        return others_listen.wait(timeout)
+
+    box = Outbox(load_driver("threading"), broker.publish, broker.reconnect, ready=ready)
+    box.mark_stale()
+    box.put("hello", b"hello")
+    assert box.flush(2) and broker.sent == [b"hello"] and readiness == []
+    box.put("emit", b"news")
+    assert not box.flush(0.3) and broker.sent == [b"hello"]  # waits for the others
+    others_listen.set()
+    assert box.flush(5) and broker.sent == [b"hello", b"news"]
+    assert len(readiness) == 1

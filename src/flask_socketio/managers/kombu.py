@@ -11,6 +11,35 @@ from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
 
+#: How many message ids a listener remembers to drop a message the broker has twice.
+RECENT_IDS = 8192
+
+
+class RecentIds:
+    """The last `size` message ids seen: says whether an id is a repeat.
+
+    >>> seen = RecentIds(2)
+    >>> seen.repeat("a"), seen.repeat("a"), seen.repeat(None)
+    (False, True, False)
+    """
+
+    def __init__(self, size: int = RECENT_IDS) -> None:
+        self._order: deque[str] = deque()
+        self._ids: set[str] = set()
+        self._size = size
+
+    def repeat(self, message_id: str | None) -> bool:
+        """Whether `message_id` was seen (then it is a copy); remembers it if not."""
+        if message_id is None:
+            return False  # another publisher's (python-socketio's): nothing to tell
+        if message_id in self._ids:
+            return True
+        self._ids.add(message_id)
+        self._order.append(message_id)
+        if len(self._order) > self._size:
+            self._ids.discard(self._order.popleft())
+        return False
+
 
 class KombuManager(PubSubManager[Any]):
     """Relay through a fanout exchange; each process reads its own auto-deleted
@@ -20,8 +49,12 @@ class KombuManager(PubSubManager[Any]):
 
     Publishing waits for the broker's confirmation of each message (on
     RabbitMQ), so that none is lost in a connection that just broke: the
-    outbox sends it again once the broker is back. `relay_options` are those
-    of `PubSubManager` (``buffer_size``, ``buffer_full``).
+    outbox sends it again once the broker is back. The broker may then have
+    it twice (the confirmation was what got lost), and it delivers again a
+    message whose ack was lost: each message carries an id (this process's
+    and a count, the same when it is sent again), and a listener drops an id
+    it has seen. `relay_options` are those of `PubSubManager`
+    (``buffer_size``, ``buffer_full``).
     """
 
     name = "kombu"
@@ -53,6 +86,10 @@ class KombuManager(PubSubManager[Any]):
         self.queue_options = {"durable": False, "auto_delete": True, **(queue_options or {})}
         self._producer_connection = self._connection(confirm=True)
         self._producer: Any = None
+        self._published = 0
+        #: The message whose publish failed: sent again, it keeps its id.
+        self._unconfirmed: bytes | None = None
+        self._seen = RecentIds()
 
     def _connection(self, confirm: bool = False) -> Any:
         options = dict(self.connection_options)
@@ -70,6 +107,9 @@ class KombuManager(PubSubManager[Any]):
         self._producer = None
 
     def _publish(self, data: bytes) -> None:
+        if data is not self._unconfirmed:  # a new message (the outbox retries the same)
+            self._published += 1
+            self._unconfirmed = data
         if self._producer is None:
             self._producer = self._producer_connection.Producer(exchange=self.exchange)
             self.exchange(self._producer.channel).declare()
@@ -79,7 +119,9 @@ class KombuManager(PubSubManager[Any]):
             content_type="application/json",
             content_encoding="utf-8",
             retry=False,
+            message_id=f"{self.host_id}.{self._published}",
         )
+        self._unconfirmed = None
 
     def _reconnect_publisher(self) -> None:
         old = self._producer_connection
@@ -139,5 +181,6 @@ class KombuManager(PubSubManager[Any]):
                     while arrived and len(batch) < BATCH:
                         message = arrived.popleft()
                         message.ack()
-                        batch.append(message.body)
+                        if not self._seen.repeat(message.properties.get("message_id")):
+                            batch.append(message.body)
                     yield batch

@@ -8,7 +8,8 @@ at most) until the other processes listen again, and then sends the backlog
 in order. An emitting handler never raises for the broker: it waits (1 s at
 most) only when the broker is up and the outbox fills faster than it drains;
 when it is full, `full` says which message goes: ``"drop-oldest"`` (the
-default) or ``"drop-newest"``.
+default) or ``"drop-newest"``. A process's hello is the exception to the
+wait: the others wait for it to know that this process is back.
 
 >>> from flask_socketio.drivers import load_driver
 >>> sent = []
@@ -37,6 +38,8 @@ FIRST_RETRY = 0.1
 LAST_RETRY = 5.0
 READY_TIMEOUT = 5.0
 FULL_WAIT = 1.0
+#: The messages sent without waiting for the others to listen again.
+UNWAITED = frozenset({"hello"})
 
 
 def check_options(size: int, full: str) -> None:
@@ -98,6 +101,7 @@ class Outbox:
         self._in_flight = 0
         self._down = False
         self._stale = False
+        self._unready = False
         #: Messages dropped because the outbox was full (all time).
         self.dropped = 0
         self._dropped_in_outage = 0
@@ -179,6 +183,9 @@ class Outbox:
                 if self._stale:
                     self._stale = False
                     self._reconnect()
+                    self._unready = True
+                if self._unready and method not in UNWAITED:
+                    self._unready = False
                     self._ready(READY_TIMEOUT)
                 self._publish(method, data)
                 return
@@ -219,7 +226,7 @@ class Outbox:
                     continue
                 break
             reconnected += 1
-            self._ready(READY_TIMEOUT)
+            self._unready = True
             with self._lock:
                 if not self._queue:
                     return  # dropped while we waited (drop-oldest)
