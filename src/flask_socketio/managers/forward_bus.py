@@ -53,7 +53,9 @@ class RedisBus:
 
     def reopen(self) -> None:
         from . import redis_url
+        from .forking import abandon
 
+        abandon(self._redis)
         self._redis = redis_url.connect(self.url, self.options)
 
     def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
@@ -105,6 +107,9 @@ class KombuBus:
             )
 
     def reopen(self) -> None:
+        from .forking import abandon
+
+        abandon(self._producer)
         self._producer = self._kombu.Connection(self.url, **self.options)
         self._lock = threading.Lock()
 
