@@ -22,6 +22,10 @@ again, to a live process. A POST, answered without a claim, gets
 Websocket requests are never forwarded: a websocket upgrade that lands on
 another process is refused, and the client stays on polling.
 
+Here: the `Forwarder` (its asking side and its serving side) and
+`for_manager`; the buses that carry the messages are in `forward_bus`, their
+format in `forward_wire` (both re-exported).
+
 >>> from flask_socketio.server import Server
 >>> from flask_socketio.managers import from_url
 >>> sio = Server(client_manager=from_url("redis://127.0.0.1:6379/0"))  # doctest: +SKIP
@@ -32,16 +36,16 @@ another process is refused, and the client stays on polling.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
-import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .._types import Environ, StartResponse
+from .forward_bus import EVERYONE, Bus, KombuBus, RedisBus
+from .forward_wire import Message, pack, portable_environ, read_body, unpack
 
 if TYPE_CHECKING:
     from ..drivers import Driver, Event, Lock
@@ -49,144 +53,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("flask_socketio.forward")
 
-Message = dict[str, Any]
-
 #: Set in the environ of a forwarded request run by its owner: never forwarded again.
 FORWARDED = "flask_socketio.forwarded"
-#: The address every process listens on; a process also listens on its own id.
-EVERYONE = "all"
 
 #: What a session id may look like (ours are 20 url-safe characters): anything
 #: else gets its 400 at once, without asking the other processes.
 _SID_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-#: The parts of the asker's environ that travel with a request.
-_ENVIRON_KEYS = (
-    "REQUEST_METHOD",
-    "SCRIPT_NAME",
-    "PATH_INFO",
-    "QUERY_STRING",
-    "CONTENT_TYPE",
-    "CONTENT_LENGTH",
-    "REMOTE_ADDR",
-    "SERVER_NAME",
-    "SERVER_PORT",
-    "SERVER_PROTOCOL",
-    "wsgi.url_scheme",
-)
-
-
-class Bus(Protocol):
-    """Moves bytes between processes: to every one, or to one by its id."""
-
-    def publish(self, to: str, data: bytes) -> None:
-        """Send `data` to the process `to` (`EVERYONE`: to all of them)."""
-
-    def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
-        """What is sent to `host_id` and to everyone, surviving reconnections;
-        `subscribed` is called once the bus delivers to this process."""
-
-    def reopen(self) -> None:
-        """Make new connections (in a forked process: the parent's are its own)."""
-
-
-class RedisBus:
-    """Forwarding through Redis pub/sub: channel ``<channel>.forward.<to>``.
-
-    >>> bus = RedisBus("redis://127.0.0.1:6379/0", "flask-socketio")  # doctest: +SKIP
-    """
-
-    def __init__(self, url: str, channel: str, options: dict[str, Any] | None = None) -> None:
-        from . import redis_url
-
-        self.url, self.options = url, options or {}
-        self.prefix = f"{channel}.forward."
-        self._redis: Any = redis_url.connect(url, self.options)
-        self._errors: Any = __import__("redis").exceptions.RedisError
-
-    def publish(self, to: str, data: bytes) -> None:
-        self._redis.publish(self.prefix + to, data)
-
-    def reopen(self) -> None:
-        from . import redis_url
-
-        self._redis = redis_url.connect(self.url, self.options)
-
-    def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
-        from . import redis_url
-
-        while True:
-            try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(self.prefix + EVERYONE, self.prefix + host_id)
-                subscribed()
-                for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        yield message["data"]
-            except self._errors as exc:
-                log.warning("forwarding lost its redis connection (%s); retrying", exc)
-                yield b""  # lets the forwarder sleep in the way of its async mode
-                self._redis = redis_url.connect(self.url, self.options)
-
-
-class KombuBus:
-    """Forwarding through a direct exchange ``<channel>.forward``: each process
-    reads its own auto-deleted queue, bound to `EVERYONE` and to its id.
-
-    >>> bus = KombuBus("amqp://guest:guest@127.0.0.1:5672//", "flask-socketio")  # doctest: +SKIP
-    """
-
-    def __init__(self, url: str, channel: str, options: dict[str, Any] | None = None) -> None:
-        import kombu as kombu_module
-
-        kombu: Any = kombu_module
-        self._kombu = kombu
-        self.url, self.options = url, options or {}
-        self.name = f"{channel}.forward"
-        self.exchange = kombu.Exchange(self.name, type="direct", durable=False)
-        self._producer: Any = kombu.Connection(url, **self.options)
-        self._lock = threading.Lock()
-
-    def publish(self, to: str, data: bytes) -> None:
-        # A kombu connection is not safe to share: one publisher at a time.
-        with self._lock, self._producer.Producer() as producer:
-            producer.publish(
-                data,
-                exchange=self.exchange,
-                routing_key=to,
-                content_type="application/octet-stream",
-                declare=[self.exchange],
-                retry=True,
-                retry_policy={"max_retries": 3},
-            )
-
-    def reopen(self) -> None:
-        self._producer = self._kombu.Connection(self.url, **self.options)
-        self._lock = threading.Lock()
-
-    def listen(self, host_id: str, subscribed: Callable[[], None]) -> Iterator[bytes]:
-        kombu = self._kombu
-        queue = kombu.Queue(
-            f"{self.name}.{host_id}",
-            bindings=[
-                kombu.binding(self.exchange, routing_key=EVERYONE),
-                kombu.binding(self.exchange, routing_key=host_id),
-            ],
-            durable=False,
-            auto_delete=True,
-        )
-        while True:
-            try:
-                with kombu.Connection(self.url, **self.options) as connection:
-                    with connection.SimpleQueue(queue) as simple_queue:
-                        subscribed()
-                        while True:
-                            message = simple_queue.get(block=True)
-                            message.ack()
-                            yield message.body
-            except (OSError, kombu.exceptions.KombuError) as exc:
-                log.warning("forwarding lost its kombu connection (%s); retrying", exc)
-                yield b""
 
 
 @dataclass
@@ -272,13 +144,13 @@ class Forwarder:
         pending = _Pending(self.driver.Event())
         self._pending[request_id] = pending
         try:
-            body = _read_body(environ, self.engine.config.max_http_buffer_size)
+            body = read_body(environ, self.engine.config.max_http_buffer_size)
             request = {
                 "op": "request",
                 "id": request_id,
                 "from": self.host_id,
                 "sid": sid,
-                "environ": _portable_environ(environ),
+                "environ": portable_environ(environ),
             }
             try:
                 self.bus.publish(EVERYONE, pack(request, body))
@@ -436,57 +308,6 @@ class Forwarder:
             self.bus.publish(to, pack({**message, "from": self.host_id}, body))
         except Exception as exc:
             log.warning("forwarding: could not publish to %s (%s)", to, exc)
-
-
-def pack(message: Message, body: bytes = b"") -> bytes:
-    """A forwarding message: its fields as one line of JSON, then the body as is.
-
-    >>> unpack(pack({"op": "reply", "id": "1"}, b"\\x00ok"))
-    ({'op': 'reply', 'id': '1'}, b'\\x00ok')
-    """
-    return json.dumps(message, separators=(",", ":")).encode() + b"\n" + body
-
-
-def unpack(raw: bytes) -> tuple[Message, bytes]:
-    """The fields and the body of a forwarding message; ValueError if it is not one."""
-    head, newline, body = raw.partition(b"\n")
-    message = json.loads(head)
-    if not newline or not isinstance(message, dict) or not isinstance(message.get("op"), str):
-        raise ValueError("not a forwarding message")
-    return message, body
-
-
-def _portable_environ(environ: Environ) -> dict[str, str]:
-    """The parts of a WSGI environ that the owner's engine reads: the request
-    line, the client's address and every HTTP header."""
-    portable = {key: str(environ[key]) for key in _ENVIRON_KEYS if key in environ}
-    portable.update(
-        (key, value) for key, value in environ.items()
-        if key.startswith("HTTP_") and isinstance(value, str)
-    )
-    return portable
-
-
-def _read_body(environ: Environ, limit: int) -> bytes:
-    """The request body, at most `limit` + 1 bytes (the owner's engine
-    refuses what is over the limit, or cut off, as it would locally)."""
-    if environ.get("REQUEST_METHOD") != "POST":
-        return b""
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length and not length.isdigit():
-        return b""
-    declared = int(length) if length else -1
-    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        declared = -1
-    if declared > limit:
-        return b""
-    try:
-        data = environ["wsgi.input"].read(declared if declared >= 0 else limit + 1)
-    except OSError:
-        return b""
-    if declared < 0:
-        environ["CONTENT_LENGTH"] = str(len(data))
-    return bytes(data or b"")
 
 
 def for_manager(manager: Any, engine: Engine, **timings: float) -> Forwarder | None:

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from .forking import abandon
 from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
@@ -103,6 +104,7 @@ class KombuManager(PubSubManager[Any]):
         return f"{self.channel}.{host_id}"
 
     def _reopen(self) -> None:
+        abandon(self._producer_connection)  # the parent's: never closed here
         self._producer_connection = self._connection(confirm=True)
         self._producer = None
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import redis_url
+from .forking import abandon
 from .pubsub import BATCH, PubSubManager
 
 log = logging.getLogger("flask_socketio.managers")
@@ -53,6 +54,7 @@ class RedisManager(PubSubManager[Any]):
         self._redis.publish(self.channel, data)
 
     def _reopen(self) -> None:
+        abandon(self._redis)  # closing it could wait on a lock held at the fork
         self._redis = self._client()
 
     counts_peers = True
