@@ -79,6 +79,11 @@ class ClusterAcks:
             return sum(1 for seen in self._peers.values() if seen >= limit)
 
     def _announce(self) -> None:
+        # The others answer a newcomer's hello at once: its first goes out
+        # once it listens, or (RabbitMQ) their answers reach no queue of its
+        # own and it learns of them only at their next announcement.
+        if not self.manager.wait_subscribed(2 * HELLO_INTERVAL):
+            log.warning("announcing this process before it listens to the message queue")
         while True:
             try:
                 self.manager.relay(HELLO, host=self.manager.host_id)
