@@ -85,6 +85,26 @@ def cookie_headers(cookie: str | dict[str, Any] | None, sid: str) -> Headers:
     return [("Set-Cookie", "; ".join(parts))]
 
 
+def declared_length(environ: Environ) -> int | None:
+    """The length a request's headers declare for its body: -1 when they do
+    not (no Content-Length, or chunked: the chunks tell it, RFC 9112 6.3),
+    None when Content-Length is not a number.
+
+    >>> declared_length({"CONTENT_LENGTH": "12"}), declared_length({})
+    (12, -1)
+    >>> declared_length({"CONTENT_LENGTH": "12", "HTTP_TRANSFER_ENCODING": "chunked"})
+    -1
+    >>> declared_length({"CONTENT_LENGTH": "-1"}) is None
+    True
+    """
+    length = environ.get("CONTENT_LENGTH") or ""
+    if length and not length.isdigit():
+        return None
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return -1
+    return int(length) if length else -1
+
+
 def compress(environ: Environ, body: bytes, headers: Headers, threshold: int) -> bytes:
     """`body` gzipped or deflated when the client accepts it and it is worth it."""
     if len(body) < threshold:

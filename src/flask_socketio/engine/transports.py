@@ -124,13 +124,11 @@ class Transports(Sessions):
         cors: http.Headers,
     ) -> Iterable[bytes]:
         limit = self.config.max_http_buffer_size
-        length = environ.get("CONTENT_LENGTH") or ""
-        if length and not length.isdigit():
-            log.info("%s: POST with Content-Length %r refused", session.sid, length[:20])
+        declared = http.declared_length(environ)
+        if declared is None:
+            log.info("%s: POST with Content-Length %r refused", session.sid,
+                     str(environ.get("CONTENT_LENGTH"))[:20])
             return http.error(start_response, http.BAD_REQUEST, cors)
-        declared = int(length) if length else -1
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            declared = -1  # the chunks tell the length (RFC 9112, 6.3)
         if declared > limit:
             log.warning("%s: POST of %d bytes over max_http_buffer_size", session.sid, declared)
             return http.too_large(start_response, cors)

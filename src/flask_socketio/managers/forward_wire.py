@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from .._types import Environ
+from ..engine.http import declared_length
 
 Message = dict[str, Any]
 
@@ -66,13 +67,8 @@ def read_body(environ: Environ, limit: int) -> bytes:
     refuses what is over the limit, or cut off, as it would locally)."""
     if environ.get("REQUEST_METHOD") != "POST":
         return b""
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length and not length.isdigit():
-        return b""
-    declared = int(length) if length else -1
-    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        declared = -1
-    if declared > limit:
+    declared = declared_length(environ)
+    if declared is None or declared > limit:
         return b""
     try:
         data = environ["wsgi.input"].read(declared if declared >= 0 else limit + 1)
