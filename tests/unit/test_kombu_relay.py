@@ -14,20 +14,9 @@ import pytest
 from flask_socketio.drivers import load_driver
 from flask_socketio.managers import Target
 from flask_socketio.managers.kombu import KombuManager, RecentIds
+from tests.unit.test_managers import Peer
 
 pytest.importorskip("kombu")
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.emits: list[Any] = []
-
-    def emit_to(self, target: Target, event: str, args: Any, callback: Any = None) -> None:
-        self.emits.append(args)
-
-    def disconnect(self, sid: str, namespace: str | None = None,
-                   ignore_queue: bool = False) -> None:
-        pass
 
 
 def wait_for(condition, timeout: float = 5) -> None:
@@ -44,8 +33,8 @@ def test_a_publish_sent_again_after_a_lost_confirmation_arrives_once(monkeypatch
     driver = load_driver("threading")
     a = KombuManager("memory://", channel=channel)
     b = KombuManager("memory://", channel=channel)
-    b_peer = Recorder()
-    a.attach(Recorder(), driver)
+    b_peer = Peer()
+    a.attach(Peer(), driver)
     b.attach(b_peer, driver)
     assert a.wait_subscribed(5) and b.wait_subscribed(5)
     wait_for(lambda: b.host_id in a.peers)
@@ -64,9 +53,9 @@ def test_a_publish_sent_again_after_a_lost_confirmation_arrives_once(monkeypatch
     a.relay_emit(Target.of("/"), "news", [1])
     a.relay_emit(Target.of("/"), "news", [2])
     assert a.flush(10)
-    wait_for(lambda: len(b_peer.emits) >= 2)
+    emits = [b_peer.calls.get(timeout=5)[3] for _ in range(2)]
     time.sleep(0.2)
-    assert lost and b_peer.emits == [[1], [2]]
+    assert lost and emits == [[1], [2]] and b_peer.calls.empty()
 
 
 def test_recent_ids_remember_a_bounded_number() -> None:
